@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// Local infrastructure without Docker: a real single-node Kafka (KRaft) from Maven Central's
+// artifacts and a real MinIO built from its Go module, on 127.0.0.1.
+//
+//   node scripts/infra.mjs up | down | status
+//
+// Heavy things (Kafka's jars, the MinIO binary) are fetched or built once into the cache
+// (FACEBLUR_CACHE_DIR, default ~/.cache/faceblur) and reused. A server already answering on its
+// port is reused, not restarted. When KAFKA_BROKERS or S3_ENDPOINT is set, that part is external
+// and nothing local is started for it.
+import { spawn, execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs'
+import { createConnection } from 'node:net'
+import { homedir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
+const cache = process.env.FACEBLUR_CACHE_DIR ?? join(homedir(), '.cache', 'faceblur')
+const run = join(cache, 'run')
+const logs = join(run, 'logs')
+
+export const KAFKA_VERSION = /<kafka\.version>([^<]+)</.exec(readFileSync(join(repo, 'infra/kafka/pom.xml'), 'utf8'))[1]
+// MinIO has no semver tags; this pseudo-version is the newest commit the Go module proxy serves.
+export const MINIO_MODULE = 'github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c'
+export const LOCAL = {
+  kafka: { host: '127.0.0.1', port: 9092, controllerPort: 9093 },
+  minio: { host: '127.0.0.1', port: 9000, consolePort: 9001, user: 'faceblur', password: 'faceblur-secret' }
+}
+
+const say = (msg) => process.stdout.write(`[infra] ${msg}\n`)
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function portOpen (port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host })
+    socket.setTimeout(1000)
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => resolve(false))
+    socket.once('timeout', () => { socket.destroy(); resolve(false) })
+  })
+}
+
+async function waitFor (what, check, { timeoutMs, logFile }) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await sleep(500)
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs / 1000} s; see ${logFile}`)
+}
+
+function startDetached (name, command, args, env = {}) {
+  mkdirSync(logs, { recursive: true })
+  const logFile = join(logs, `${name}.log`)
+  const out = openSync(logFile, 'a')
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...env } })
+  child.unref()
+  writeFileSync(join(run, `${name}.pid`), String(child.pid))
+  return logFile
+}
+
+// ---- Kafka ---------------------------------------------------------------------------------
+
+function kafkaLibs () {
+  const dir = join(cache, 'kafka', KAFKA_VERSION, 'libs')
+  if (existsSync(join(dir, '.complete'))) return dir
+  say(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${dir}`)
+  rmSync(dir, { recursive: true, force: true })
+  execFileSync('mvn', ['-q', '-B', '-f', join(repo, 'infra/kafka/pom.xml'), 'dependency:copy-dependencies',
+    '-DincludeScope=runtime', `-DoutputDirectory=${dir}`], { stdio: 'inherit' })
+  writeFileSync(join(dir, '.complete'), KAFKA_VERSION)
+  return dir
+}
+
+function java (libs, mainClass, args, extraJvm = []) {
+  return ['-cp', `${libs}/*`, ...extraJvm, mainClass, ...args]
+}
+
+async function kafkaUp () {
+  if (process.env.KAFKA_BROKERS) return say(`Kafka: external (${process.env.KAFKA_BROKERS}); nothing started`)
+  const { port } = LOCAL.kafka
+  if (await portOpen(port)) return say(`Kafka: already running on 127.0.0.1:${port}; reused`)
+  const libs = kafkaLibs()
+  const dataDir = join(run, 'kafka-data')
+  const kafkaLogs = join(logs, 'kafka')
+  mkdirSync(kafkaLogs, { recursive: true })
+  const props = join(run, 'kafka-server.properties')
+  writeFileSync(props, readFileSync(join(repo, 'infra/kafka/server.properties'), 'utf8').replaceAll('${DATA_DIR}', dataDir))
+  const log4j = [`-Dlog4j2.configurationFile=${join(repo, 'infra/kafka/log4j2.properties')}`, `-Dkafka.logs.dir=${kafkaLogs}`]
+  if (!existsSync(join(dataDir, 'meta.properties'))) {
+    say(`Kafka: formatting KRaft storage in ${dataDir}`)
+    const clusterId = randomBytes(16).toString('base64url') // Kafka's Uuid text form
+    execFileSync('java', java(libs, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', props, '-g'], log4j), { stdio: 'ignore' })
+  }
+  // A small heap is plenty for one node on a 2-core machine; the start scripts' default is 1 GiB.
+  const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...log4j]
+  const logFile = startDetached('kafka', 'java', java(libs, 'kafka.Kafka', [props], jvm))
+  say(`Kafka ${KAFKA_VERSION}: starting on 127.0.0.1:${port} (stdout ${logFile}, broker log ${join(kafkaLogs, 'server.log')})`)
+  await waitFor('Kafka', () => portOpen(port), { timeoutMs: 90_000, logFile })
+  say('Kafka: up')
+}
+
+// ---- MinIO ---------------------------------------------------------------------------------
+
+function minioBinary () {
+  const version = MINIO_MODULE.split('@')[1]
+  const dir = join(cache, 'minio', version)
+  const bin = join(dir, 'minio')
+  if (existsSync(bin)) return bin
+  say(`building MinIO (${MINIO_MODULE}) with go install into ${dir}; once per machine, several minutes`)
+  execFileSync('go', ['install', '-tags', 'kqueue', MINIO_MODULE], {
+    stdio: 'inherit',
+    env: { ...process.env, GOBIN: dir, CGO_ENABLED: '0', GOFLAGS: '-trimpath' }
+  })
+  return bin
+}
+
+async function minioLive () {
+  const { host, port } = LOCAL.minio
+  try {
+    const res = await fetch(`http://${host}:${port}/minio/health/live`, { signal: AbortSignal.timeout(1000) })
+    return res.ok
+  } catch { return false }
+}
+
+async function minioUp () {
+  if (process.env.S3_ENDPOINT) return say(`MinIO: external (${process.env.S3_ENDPOINT}); nothing started`)
+  const { host, port, consolePort, user, password } = LOCAL.minio
+  if (await portOpen(port)) return say(`MinIO: already running on ${host}:${port}; reused`)
+  const bin = minioBinary()
+  const dataDir = join(run, 'minio-data')
+  mkdirSync(dataDir, { recursive: true })
+  const logFile = startDetached('minio', bin, ['server', '--quiet', '--address', `${host}:${port}`,
+    '--console-address', `${host}:${consolePort}`, dataDir], {
+    MINIO_ROOT_USER: user, MINIO_ROOT_PASSWORD: password, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off'
+  })
+  say(`MinIO: starting on ${host}:${port} (log ${logFile})`)
+  await waitFor('MinIO', minioLive, { timeoutMs: 60_000, logFile })
+  say('MinIO: up')
+}
+
+// ---- down / status -------------------------------------------------------------------------
+
+function stop (name) {
+  const pidFile = join(run, `${name}.pid`)
+  if (!existsSync(pidFile)) return say(`${name}: not started by this script`)
+  const pid = Number(readFileSync(pidFile, 'utf8'))
+  try {
+    process.kill(pid, 'SIGTERM')
+    say(`${name}: stopped (pid ${pid})`)
+  } catch {
+    say(`${name}: was not running`)
+  }
+  rmSync(pidFile, { force: true })
+}
+
+async function status () {
+  say(`cache ${cache}; logs ${logs}`)
+  say(`Kafka ${process.env.KAFKA_BROKERS ?? `127.0.0.1:${LOCAL.kafka.port}`}: ${process.env.KAFKA_BROKERS ? 'external' : (await portOpen(LOCAL.kafka.port)) ? 'up' : 'down'}`)
+  say(`MinIO ${process.env.S3_ENDPOINT ?? `127.0.0.1:${LOCAL.minio.port}`}: ${process.env.S3_ENDPOINT ? 'external' : (await minioLive()) ? 'up' : 'down'}`)
+  const kafkaCache = join(cache, 'kafka')
+  if (existsSync(kafkaCache)) say(`cached Kafka versions: ${readdirSync(kafkaCache).join(', ')}`)
+}
+
+const commands = {
+  // Both at once: the JVM and MinIO start in parallel on two cores.
+  up: () => Promise.all([kafkaUp(), minioUp()]),
+  down: async () => { stop('kafka'); stop('minio') },
+  status
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const command = commands[process.argv[2] ?? 'status']
+  if (!command) {
+    process.stderr.write('usage: infra.mjs up | down | status\n')
+    process.exit(2)
+  }
+  command().catch((err) => {
+    process.stderr.write(`[infra] ${err.message}\n`)
+    process.exit(1)
+  })
+}
