@@ -1,0 +1,40 @@
+/**
+ * Every error code FaceBlur emits, in one place: the gateway's JSON errors and a task's `FAILURE`
+ * carry these codes. `retriable` says whether trying the same work again can succeed (a stage
+ * retries or dead-letters by this flag, never by message text). Retired codes are never reused.
+ */
+export const ERRORS = Object.freeze({
+  FB_ERR_UPLOAD_MISSING_FILE: { status: 400, retriable: false, message: 'multipart field "file" is required' },
+  FB_ERR_UPLOAD_NOT_MULTIPART: { status: 406, retriable: false, message: 'the request must be multipart/form-data' },
+  FB_ERR_UPLOAD_EMPTY: { status: 422, retriable: false, message: 'the uploaded file is empty' },
+  FB_ERR_UPLOAD_TOO_LARGE: { status: 413, retriable: false, message: 'the uploaded file is larger than the limit' },
+  FB_ERR_IMAGE_UNSUPPORTED: { status: 415, retriable: false, message: 'the file is not an image in a supported format' },
+  FB_ERR_IMAGE_UNDECODABLE: { status: 422, retriable: false, message: 'the image could not be decoded (truncated or corrupt)' },
+  FB_ERR_IMAGE_TOO_MANY_PIXELS: { status: 422, retriable: false, message: 'the image has more pixels than the limit' },
+  FB_ERR_TASK_ID_INVALID: { status: 400, retriable: false, message: 'task ids are UUIDs' },
+  FB_ERR_TASK_NOT_FOUND: { status: 404, retriable: false, message: 'no such task' },
+  FB_ERR_RESULT_NOT_READY: { status: 409, retriable: true, message: 'the task has no result yet' },
+  FB_ERR_EVENT_INVALID: { status: 422, retriable: false, message: 'the event does not match its schema' },
+  FB_ERR_SOURCE_MISSING: { status: 422, retriable: false, message: 'the source image is not in the object store' },
+  FB_ERR_STORAGE_UNAVAILABLE: { status: 503, retriable: true, message: 'the object store is unavailable' },
+  FB_ERR_BUS_UNAVAILABLE: { status: 503, retriable: true, message: 'the event bus is unavailable' },
+  FB_ERR_INTERNAL: { status: 500, retriable: false, message: 'internal error' }
+} as const)
+
+export type ErrorCode = keyof typeof ERRORS
+
+export class FaceBlurError extends Error {
+  readonly code: ErrorCode
+  readonly statusCode: number
+  readonly retriable: boolean
+
+  constructor (code: ErrorCode, message: string = ERRORS[code].message, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'FaceBlurError'
+    this.code = code
+    this.statusCode = ERRORS[code].status
+    this.retriable = ERRORS[code].retriable
+  }
+}
+
+export const isFaceBlurError = (err: unknown): err is FaceBlurError => err instanceof FaceBlurError

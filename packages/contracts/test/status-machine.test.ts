@@ -1,0 +1,35 @@
+import t from 'tap'
+import { advance, type TaskStatusV1 } from '../src/index.js'
+
+const at = '2026-11-25T10:00:00.000Z'
+const ev = (status: TaskStatusV1['status'], stage: TaskStatusV1['stage']): TaskStatusV1 =>
+  ({ task_id: '0b6f5c1e-8f0e-4a51-9c43-2f1d0c3c9a10', kind: 'blur', status, stage, at })
+
+t.test('the first event of a task is taken as it is', async (t) => {
+  const first = ev('STARTED', 'detector')
+  t.equal(advance(undefined, first), first)
+})
+
+t.test('moves forward through the states and stages', async (t) => {
+  const pending = ev('PENDING', 'gateway')
+  const detecting = advance(pending, ev('STARTED', 'detector'))
+  t.equal(detecting.status, 'STARTED')
+  const blurring = advance(detecting, ev('STARTED', 'blurrer'))
+  t.equal(blurring.stage, 'blurrer')
+  t.equal(advance(blurring, ev('SUCCESS', 'blurrer')).status, 'SUCCESS')
+})
+
+t.test('never moves backwards on late or repeated events', async (t) => {
+  const blurring = ev('STARTED', 'blurrer')
+  t.equal(advance(blurring, ev('STARTED', 'detector')), blurring, 'late detector STARTED')
+  t.equal(advance(blurring, ev('PENDING', 'gateway')), blurring, 'late PENDING')
+  t.equal(advance(blurring, ev('STARTED', 'blurrer')), blurring, 'repeat keeps the current object')
+})
+
+t.test('a terminal state is final', async (t) => {
+  for (const done of [ev('SUCCESS', 'detector'), ev('FAILURE', 'detector')]) {
+    for (const late of [ev('PENDING', 'gateway'), ev('STARTED', 'blurrer'), ev('SUCCESS', 'blurrer'), ev('FAILURE', 'blurrer')]) {
+      t.equal(advance(done, late), done, `${done.status} stays after ${late.status}/${late.stage}`)
+    }
+  }
+})

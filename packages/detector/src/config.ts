@@ -1,0 +1,19 @@
+import { Type } from '@sinclair/typebox'
+import { loadEnvConfig, SharedEnv } from '@faceblur/service-kit'
+
+export const DetectorEnv = {
+  ...SharedEnv,
+  FACEBLUR_MODEL_PATH: Type.String({ minLength: 1, description: 'YOLOv8-face ONNX file (`pnpm model` prints the cached one)' }),
+  FACEBLUR_MODEL_NAME: Type.String({ default: 'yolov8n-face' }),
+  FACEBLUR_EXECUTION_PROVIDER: Type.Union([Type.Literal('auto'), Type.Literal('cpu'), Type.Literal('cuda')], { default: 'auto' }),
+  FACEBLUR_ORT_THREADS: Type.Integer({ default: 0, minimum: 0, description: '0 = one per core' }),
+  // Low on purpose: a missed face is a privacy leak, a blurred doll is not.
+  FACEBLUR_CONFIDENCE: Type.Number({ default: 0.25, exclusiveMinimum: 0, maximum: 1 }),
+  FACEBLUR_IOU: Type.Number({ default: 0.45, exclusiveMinimum: 0, maximum: 1 }),
+  FACEBLUR_MAX_PIXELS: Type.Integer({ default: 64_000_000, minimum: 1, description: 'pixels (width × height)' }),
+  FACEBLUR_DETECTOR_HEALTH_PORT: Type.Integer({ default: 8001, minimum: 0, description: '0 = no health server' }),
+  FACEBLUR_HEALTH_HOST: Type.String({ default: '127.0.0.1' })
+}
+
+export const loadConfig = (env: Record<string, string | undefined>): ReturnType<typeof loadEnvConfig<typeof DetectorEnv>> => loadEnvConfig(DetectorEnv, env)
+export type DetectorConfig = ReturnType<typeof loadConfig>

@@ -1,0 +1,6 @@
+export * from './detector.js'
+export * from './image.js'
+export * from './letterbox.js'
+export * from './onnx-session.js'
+export * from './pipeline.js'
+export * from './postprocess.js'

@@ -1,0 +1,47 @@
+/** Where an image of `width`×`height` lands inside a square model input of `size` pixels. */
+export interface Letterbox {
+  /** Upright source size. */
+  width: number
+  height: number
+  /** Model input side. */
+  size: number
+  /** Source pixels → input pixels. */
+  scale: number
+  /** Resized image inside the input, before padding. */
+  resizedWidth: number
+  resizedHeight: number
+  /** Padding on the left and top (the rest goes right and bottom). */
+  padX: number
+  padY: number
+}
+
+/** Keeps the aspect ratio and centres the image, as Ultralytics' letterbox does. */
+export function letterbox (width: number, height: number, size: number): Letterbox {
+  const scale = Math.min(size / width, size / height)
+  const resizedWidth = Math.max(1, Math.round(width * scale))
+  const resizedHeight = Math.max(1, Math.round(height * scale))
+  return {
+    width,
+    height,
+    size,
+    scale,
+    resizedWidth,
+    resizedHeight,
+    padX: Math.floor((size - resizedWidth) / 2),
+    padY: Math.floor((size - resizedHeight) / 2)
+  }
+}
+
+/**
+ * Interleaved RGB bytes (HWC) → planar float32 in 0..1 (CHW), the layout the model takes.
+ * One pass with precomputed plane offsets: this runs once per image on the hot path.
+ */
+export function toChwFloat (rgb: Uint8Array, width: number, height: number, out = new Float32Array(3 * width * height)): Float32Array {
+  const plane = width * height
+  for (let i = 0, p = 0; p < plane; p++, i += 3) {
+    out[p] = rgb[i]! / 255
+    out[p + plane] = rgb[i + 1]! / 255
+    out[p + 2 * plane] = rgb[i + 2]! / 255
+  }
+  return out
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { createBus, createLogger, createObjectStore, onShutdown, provision, startHealthServer } from '@faceblur/service-kit'
+import { loadConfig } from './config.js'
+import { createDetector } from './detector.js'
+import { openModel } from './onnx-session.js'
+import { startDetectorStage } from './pipeline.js'
+
+const config = loadConfig(process.env)
+const logger = createLogger('detector', config.LOG_LEVEL)
+
+const session = await openModel(config.FACEBLUR_MODEL_PATH, config.FACEBLUR_EXECUTION_PROVIDER,
+  config.FACEBLUR_ORT_THREADS || undefined,
+  (reason) => logger.info({ reason }, 'CUDA execution provider unavailable; using CPU'))
+const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, {
+  confidence: config.FACEBLUR_CONFIDENCE, iou: config.FACEBLUR_IOU, maxPixels: config.FACEBLUR_MAX_PIXELS
+})
+logger.info({ model: detector.model, input: session.inputSize, output: session.outputDims }, `model loaded on ${session.provider}`)
+
+const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${config.KAFKA_CLIENT_ID}-detector`, logger })
+const store = createObjectStore({
+  endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
+})
+await provision(bus, store, config.FACEBLUR_TOPIC_PARTITIONS)
+const stage = await startDetectorStage({ bus, store, detector, logger })
+
+const health = config.FACEBLUR_DETECTOR_HEALTH_PORT === 0
+  ? undefined
+  : await startHealthServer(config.FACEBLUR_DETECTOR_HEALTH_PORT, config.FACEBLUR_HEALTH_HOST, {
+    health: () => ({ ok: true, model: detector.model }),
+    ready: async () => {
+      const [kafka, s3] = await Promise.all([bus.ready([]), store.ready()])
+      return { ok: kafka && s3, kafka, s3, model: detector.model }
+    }
+  })
+logger.info({ health: config.FACEBLUR_DETECTOR_HEALTH_PORT }, 'detector consuming')
+
+onShutdown(logger, async () => {
+  await stage.stop()
+  await bus.close()
+  await session.release()
+  health?.close()
+})

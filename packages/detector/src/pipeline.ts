@@ -1,0 +1,50 @@
+import {
+  CONSUMER_GROUPS, TOPICS, codecs, type TaskSubmittedV1
+} from '@faceblur/contracts'
+import { runStage, statusMessage, type Bus, type Logger, type ObjectStore, type Subscription } from '@faceblur/service-kit'
+import type { Detector } from './detector.js'
+
+/**
+ * The detector stage: a submitted task in, faces out. A detect task ends here with `SUCCESS`;
+ * a blur task's faces go on to the blurrer.
+ */
+export async function startDetectorStage (deps: { bus: Bus, store: ObjectStore, detector: Detector, logger: Logger }): Promise<Subscription> {
+  const { bus, store, detector, logger } = deps
+  return await runStage<TaskSubmittedV1>(bus, logger, {
+    stage: 'detector',
+    groupId: CONSUMER_GROUPS.detector,
+    topic: TOPICS.submitted,
+    codec: codecs.taskSubmitted,
+    async process (task, { started, log }) {
+      await started()
+      const image = await store.get(task.source.key)
+      const t0 = performance.now()
+      const { image: size, faces } = await detector.detect(image)
+      log.debug({ faces: faces.length, ms: Math.round(performance.now() - t0) }, 'detected')
+      if (task.kind === 'detect') {
+        return [statusMessage({
+          task_id: task.task_id,
+          kind: 'detect',
+          status: 'SUCCESS',
+          stage: 'detector',
+          at: new Date().toISOString(),
+          result: { kind: 'detect', image: size, faces, model: detector.model }
+        })]
+      }
+      return [{
+        topic: TOPICS.facesDetected,
+        key: task.task_id,
+        value: codecs.facesDetected.encode({
+          task_id: task.task_id,
+          kind: task.kind,
+          source: task.source,
+          ...(task.options === undefined ? {} : { options: task.options }),
+          image: size,
+          faces,
+          model: detector.model,
+          detected_at: new Date().toISOString()
+        })
+      }]
+    }
+  })
+}

@@ -1,0 +1,166 @@
+// The one file that imports kafkajs: a small adapter, so a move to another client stays local.
+import { Kafka, Partitioners, logLevel, type Consumer, type Producer, type IHeaders } from 'kafkajs'
+import type { Logger } from 'pino'
+
+export interface BusMessage {
+  topic: string
+  partition: number
+  offset: string
+  key: string | null
+  value: Buffer | null
+  headers: Record<string, string>
+}
+
+export interface OutgoingMessage {
+  topic: string
+  key: string
+  value: Buffer
+}
+
+export interface ConsumeOptions {
+  groupId: string
+  topics: string[]
+  /** Only for a new group: start at the earliest offset instead of the latest. */
+  fromBeginning?: boolean
+  /**
+   * Called once per message, in order within a partition. The offset is committed only after it
+   * resolves (at-least-once). Throwing means "try again later": the message is redelivered.
+   */
+  handle: (message: BusMessage) => Promise<void>
+  partitionsConcurrently?: number
+}
+
+export interface Subscription { stop: () => Promise<void> }
+
+export interface TopicSpec { topic: string, partitions: number, config?: Record<string, string> }
+
+export interface Bus {
+  publish: (messages: OutgoingMessage[]) => Promise<void>
+  consume: (options: ConsumeOptions) => Promise<Subscription>
+  ensureTopics: (topics: TopicSpec[]) => Promise<void>
+  /** True when the brokers answer and every named topic exists. */
+  ready: (topics: string[]) => Promise<boolean>
+  close: () => Promise<void>
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug'
+}
+
+export function createBus ({ brokers, clientId, logger }: { brokers: string[], clientId: string, logger: Logger }): Bus {
+  const log = logger.child({ component: 'kafka' })
+  const kafka = new Kafka({
+    clientId,
+    brokers,
+    retry: { initialRetryTime: 300, retries: 10 },
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ level, log: entry }) => {
+      const { message, ...rest } = entry
+      log[LEVELS[level] ?? 'info']({ ...rest, namespace: entry.namespace }, message)
+    }
+  })
+  const admin = kafka.admin()
+  let producer: Producer | undefined
+  const consumers = new Set<Consumer>()
+
+  async function connectedProducer (): Promise<Producer> {
+    if (producer === undefined) {
+      // Idempotent: a retried send after a broker hiccup does not duplicate the message.
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
+      producer = p
+      await p.connect()
+    }
+    return producer
+  }
+
+  let adminConnected: Promise<void> | undefined
+  const connectedAdmin = async (): Promise<typeof admin> => {
+    adminConnected ??= admin.connect()
+    await adminConnected
+    return admin
+  }
+
+  return {
+    async publish (messages) {
+      const p = await connectedProducer()
+      const byTopic = new Map<string, Array<{ key: string, value: Buffer }>>()
+      for (const m of messages) {
+        const list = byTopic.get(m.topic) ?? []
+        list.push({ key: m.key, value: m.value })
+        byTopic.set(m.topic, list)
+      }
+      await p.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
+    },
+
+    async consume ({ groupId, topics, fromBeginning = false, handle, partitionsConcurrently = 1 }) {
+      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 500, maxRetryTime: 10_000 } })
+      consumers.add(consumer)
+      await consumer.connect()
+      await consumer.subscribe({ topics, fromBeginning })
+      await consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: partitionsConcurrently,
+        eachMessage: async ({ topic, partition, message }) => {
+          await handle({
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? null,
+            value: message.value,
+            headers: headersToStrings(message.headers)
+          })
+          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }])
+        }
+      })
+      return {
+        stop: async () => {
+          consumers.delete(consumer)
+          await consumer.disconnect() // waits for the message in hand, then leaves the group
+        }
+      }
+    },
+
+    async ensureTopics (specs) {
+      const a = await connectedAdmin()
+      const existing = new Set(await a.listTopics())
+      const missing = specs.filter((s) => !existing.has(s.topic))
+      if (missing.length === 0) return
+      try {
+        await a.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({
+            topic: s.topic,
+            numPartitions: s.partitions,
+            replicationFactor: -1, // the broker's default
+            configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value }))
+          }))
+        })
+      } catch (err) {
+        // Several services provision at once; losing that race is fine.
+        if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err
+      }
+    },
+
+    async ready (topics) {
+      try {
+        const a = await connectedAdmin()
+        const existing = new Set(await a.listTopics())
+        return topics.every((t) => existing.has(t))
+      } catch {
+        return false
+      }
+    },
+
+    async close () {
+      await Promise.allSettled([...consumers].map((c) => c.disconnect()))
+      await producer?.disconnect()
+      if (adminConnected !== undefined) await admin.disconnect()
+    }
+  }
+}
+
+function headersToStrings (headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? String(v[0]) : String(v)
+  return out
+}

@@ -1,0 +1,41 @@
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { Value } from '@sinclair/typebox/value'
+
+/**
+ * The settings every service shares: where Kafka and the object store are. Environment names are
+ * the keys; defaults point at the local servers that `pnpm infra up` starts.
+ */
+export const SharedEnv = {
+  KAFKA_BROKERS: Type.String({ default: '127.0.0.1:9092', description: 'comma-separated host:port list' }),
+  KAFKA_CLIENT_ID: Type.String({ default: 'faceblur' }),
+  FACEBLUR_TOPIC_PARTITIONS: Type.Integer({ default: 6, minimum: 1, description: 'partitions of each topic the project creates' }),
+  S3_ENDPOINT: Type.String({ default: 'http://127.0.0.1:9000', description: 'S3/MinIO endpoint URL' }),
+  S3_ACCESS_KEY: Type.String({ default: 'faceblur' }),
+  S3_SECRET_KEY: Type.String({ default: 'faceblur-secret' }),
+  S3_REGION: Type.String({ default: 'us-east-1' }),
+  S3_BUCKET: Type.String({ default: 'faceblur', minLength: 3 }),
+  LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
+    Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' })
+} satisfies TProperties
+
+/**
+ * Reads a service's settings from an environment-like record: applies defaults, converts strings
+ * to numbers and booleans, validates strictly, and freezes. Throws one message naming every bad
+ * variable, so a misconfigured service stops at boot instead of failing on the first task.
+ */
+export function loadEnvConfig<P extends TProperties> (properties: P, env: Record<string, string | undefined>): Readonly<Static<TObject<P>>> {
+  const schema = Type.Object(properties)
+  const picked: Record<string, unknown> = {}
+  for (const name of Object.keys(properties)) {
+    const raw = env[name]
+    if (raw !== undefined && raw !== '') picked[name] = raw
+  }
+  const value = Value.Convert(schema, Value.Default(schema, picked))
+  const compiled = TypeCompiler.Compile(schema)
+  const errors = [...compiled.Errors(value)].map((e) => `${e.path.slice(1)}=${JSON.stringify(env[e.path.slice(1)])}: ${e.message}`)
+  if (errors.length > 0) throw new Error(`invalid configuration: ${errors.join('; ')}`)
+  return Object.freeze(value as Static<TObject<P>>)
+}
+
+export type SharedConfig = Static<TObject<typeof SharedEnv>>

@@ -1,0 +1,70 @@
+// The one file that imports the minio client. Errors leave here as FaceBlurErrors with a code and
+// a retriable flag, so stages decide "fail the task" or "try again" without reading messages.
+import { Client } from 'minio'
+import { FaceBlurError } from '@faceblur/contracts'
+
+export interface ObjectStore {
+  readonly bucket: string
+  put: (key: string, body: Buffer, contentType: string) => Promise<void>
+  get: (key: string) => Promise<Buffer>
+  remove: (key: string) => Promise<void>
+  ensureBucket: () => Promise<void>
+  ready: () => Promise<boolean>
+}
+
+export interface ObjectStoreOptions { endpoint: string, accessKey: string, secretKey: string, region: string, bucket: string }
+
+const MISSING = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket'])
+
+function translate (err: unknown, key: string): FaceBlurError {
+  const code = (err as { code?: string }).code
+  if (code !== undefined && MISSING.has(code)) return new FaceBlurError('FB_ERR_SOURCE_MISSING', `object ${key} is not in the store`, { cause: err })
+  return new FaceBlurError('FB_ERR_STORAGE_UNAVAILABLE', `object store: ${(err as Error).message}`, { cause: err })
+}
+
+export function createObjectStore ({ endpoint, accessKey, secretKey, region, bucket }: ObjectStoreOptions): ObjectStore {
+  const url = new URL(endpoint)
+  const useSSL = url.protocol === 'https:'
+  const client = new Client({
+    endPoint: url.hostname,
+    port: url.port === '' ? (useSSL ? 443 : 80) : Number(url.port),
+    useSSL,
+    accessKey,
+    secretKey,
+    region,
+    pathStyle: true
+  })
+
+  return {
+    bucket,
+    async put (key, body, contentType) {
+      try {
+        await client.putObject(bucket, key, body, body.length, { 'Content-Type': contentType })
+      } catch (err) { throw translate(err, key) }
+    },
+    async get (key) {
+      try {
+        const stream = await client.getObject(bucket, key)
+        const chunks: Buffer[] = []
+        for await (const chunk of stream) chunks.push(chunk as Buffer)
+        return Buffer.concat(chunks)
+      } catch (err) { throw translate(err, key) }
+    },
+    async remove (key) {
+      try {
+        await client.removeObject(bucket, key)
+      } catch (err) { throw translate(err, key) }
+    },
+    async ensureBucket () {
+      try {
+        if (!(await client.bucketExists(bucket))) await client.makeBucket(bucket, region)
+      } catch (err) {
+        if ((err as { code?: string }).code === 'BucketAlreadyOwnedByYou') return
+        throw translate(err, bucket)
+      }
+    },
+    async ready () {
+      try { return await client.bucketExists(bucket) } catch { return false }
+    }
+  }
+}
