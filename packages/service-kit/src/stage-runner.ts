@@ -19,6 +19,8 @@ export interface StageDefinition<T extends { task_id: string, kind: TaskKind }> 
   accepts?: (event: T) => boolean
   /** Does the work and returns what to publish (outputs and the final status) for the event. */
   process: (event: T, ctx: StageContext) => Promise<OutgoingMessage[]>
+  /** Clean-up that must wait until the outputs are published (e.g. deleting an original). */
+  afterPublish?: (event: T, ctx: StageContext) => Promise<void>
   partitionsConcurrently?: number
 }
 
@@ -78,11 +80,12 @@ export async function runStage<T extends { task_id: string, kind: TaskKind }> (b
       const log = logger.child({ task_id: event.task_id, kind: event.kind })
       const started = Date.now()
       try {
-        const out = await def.process(event, {
+        const ctx: StageContext = {
           log,
           started: async () => { await bus.publish([statusMessage(status(event, { status: 'STARTED' }))]) }
-        })
-        await bus.publish(out)
+        }
+        await bus.publish(await def.process(event, ctx))
+        await def.afterPublish?.(event, ctx)
         log.info({ ms: Date.now() - started }, `${def.stage} done`)
       } catch (err) {
         const coded = err instanceof FaceBlurError ? err : new FaceBlurError('FB_ERR_INTERNAL', (err as Error).message, { cause: err })

@@ -1,0 +1,94 @@
+// Where the blurrer touches sharp: decode upright once, anonymise every face region, composite
+// them in the raw pixels, and re-encode once in the input's format with no metadata at all.
+import sharp from 'sharp'
+import { FaceBlurError, type Box } from '@faceblur/contracts'
+import { CELLS_ACROSS, paddedRegion, pasteRegion, reducedSize, selectEllipse, smoothingSigma, solidFill, type Region } from './geometry.js'
+
+export type BlurMode = 'gaussian' | 'pixelate' | 'solid'
+export type BlurShape = 'rectangle' | 'ellipse'
+
+export interface BlurPolicy {
+  mode: BlurMode
+  shape: BlurShape
+  /** Fraction of the box's size added on every side. */
+  padding: number
+}
+
+export interface BlurredImage { data: Buffer, contentType: string, format: string, width: number, height: number }
+
+const OUTPUT_FORMATS: Record<string, { contentType: string, options?: object }> = {
+  jpeg: { contentType: 'image/jpeg', options: { quality: 90, mozjpeg: true } },
+  png: { contentType: 'image/png' },
+  webp: { contentType: 'image/webp', options: { quality: 90 } },
+  avif: { contentType: 'image/avif' },
+  heif: { contentType: 'image/heif' },
+  tiff: { contentType: 'image/tiff' },
+  gif: { contentType: 'image/gif' }
+}
+
+interface Raw { data: Buffer, width: number, height: number, channels: 1 | 2 | 3 | 4 }
+
+function decodeError (err: unknown): FaceBlurError {
+  const message = (err as Error).message
+  if (/unsupported image format/i.test(message)) return new FaceBlurError('FB_ERR_IMAGE_UNSUPPORTED', message, { cause: err })
+  if (/pixel limit/i.test(message)) return new FaceBlurError('FB_ERR_IMAGE_TOO_MANY_PIXELS', message, { cause: err })
+  return new FaceBlurError('FB_ERR_IMAGE_UNDECODABLE', message, { cause: err })
+}
+
+/** Shrinks the region to a few cells, then enlarges it back: the information is gone, not hidden. */
+async function reduceAndEnlarge (img: Raw, region: Region, mode: 'gaussian' | 'pixelate'): Promise<Buffer> {
+  const { width, height, channels } = img
+  const small = reducedSize(region, CELLS_ACROSS[mode])
+  const reduced = await sharp(img.data, { raw: { width, height, channels } }).extract(region)
+    .resize(small.width, small.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer()
+  const enlarged = sharp(reduced, { raw: { ...small, channels } })
+    .resize(region.width, region.height, { fit: 'fill', kernel: mode === 'pixelate' ? 'nearest' : 'cubic' })
+  return await (mode === 'gaussian' ? enlarged.blur(smoothingSigma(region)) : enlarged).raw().toBuffer()
+}
+
+/** The region's pixels, anonymised by `policy` (raw, same size and channels). */
+async function anonymise (img: Raw, region: Region, policy: BlurPolicy): Promise<Buffer> {
+  const { width, height, channels } = img
+  const pixels = policy.mode === 'solid'
+    ? solidFill(region.width, region.height, channels)
+    : await reduceAndEnlarge(img, region, policy.mode)
+  if (policy.shape === 'rectangle') return pixels
+  const original = await sharp(img.data, { raw: { width, height, channels } }).extract(region).raw().toBuffer()
+  return selectEllipse(pixels, original, region.width, region.height, channels)
+}
+
+/**
+ * Blurs every face in `encoded` according to `policy`. The output has the input's format and
+ * upright dimensions, alpha intact, and no EXIF, GPS, ICC thumbnails or other metadata.
+ */
+export async function blurFaces (encoded: Buffer, boxes: readonly Box[], policy: BlurPolicy, maxPixels: number): Promise<BlurredImage> {
+  let img: Raw
+  let format: string
+  try {
+    const meta = await sharp(encoded, { limitInputPixels: maxPixels }).metadata()
+    format = meta.format ?? 'unknown'
+    const { data, info } = await sharp(encoded, { limitInputPixels: maxPixels, failOn: 'error' })
+      .rotate() // upright first: boxes refer to the upright image
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    img = { data, width: info.width, height: info.height, channels: info.channels }
+  } catch (err) {
+    throw decodeError(err)
+  }
+  const output = OUTPUT_FORMATS[format] === undefined ? { ...OUTPUT_FORMATS.png!, format: 'png' } : { ...OUTPUT_FORMATS[format]!, format }
+
+  const regions = boxes.map((b) => paddedRegion(b, policy.padding, img.width, img.height)).filter((r): r is Region => r !== null)
+  // In turn, each region read from the image as the previous ones left it: where faces overlap,
+  // an ellipse's untouched corners never restore pixels another face's blur already replaced.
+  // Pixels are replaced, never blended, so alpha stays exact and nothing shows through.
+  for (const region of regions) {
+    pasteRegion(img.data, img.width, await anonymise(img, region, policy), region, img.channels)
+  }
+
+  // One encode for all faces, however many. sharp writes no metadata unless asked
+  // (withMetadata/keepMetadata), so EXIF, GPS and thumbnails are dropped here.
+  const data = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } })
+    .toFormat(output.format as keyof sharp.FormatEnum, output.options)
+    .toBuffer()
+  return { data, contentType: output.contentType, format: output.format, width: img.width, height: img.height }
+}

@@ -1,0 +1,3 @@
+export * from './blur.js'
+export * from './geometry.js'
+export * from './pipeline.js'

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { createBus, createLogger, createObjectStore, onShutdown, provision, startHealthServer } from '@faceblur/service-kit'
+import { loadConfig } from './config.js'
+import { startBlurrerStage } from './pipeline.js'
+
+const config = loadConfig(process.env)
+const logger = createLogger('blurrer', config.LOG_LEVEL)
+
+const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${config.KAFKA_CLIENT_ID}-blurrer`, logger })
+const store = createObjectStore({
+  endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
+})
+await provision(bus, store, config.FACEBLUR_TOPIC_PARTITIONS)
+const defaults = { mode: config.FACEBLUR_BLUR_MODE, shape: config.FACEBLUR_BLUR_SHAPE, padding: config.FACEBLUR_BLUR_PADDING }
+const stage = await startBlurrerStage({
+  bus, store, logger, options: { defaults, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, maxPixels: config.FACEBLUR_MAX_PIXELS }
+})
+
+const health = config.FACEBLUR_BLURRER_HEALTH_PORT === 0
+  ? undefined
+  : await startHealthServer(config.FACEBLUR_BLURRER_HEALTH_PORT, config.FACEBLUR_HEALTH_HOST, {
+    health: () => ({ ok: true }),
+    ready: async () => {
+      const [kafka, s3] = await Promise.all([bus.ready([]), store.ready()])
+      return { ok: kafka && s3, kafka, s3 }
+    }
+  })
+logger.info({ defaults, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS }, 'blurrer consuming')
+
+onShutdown(logger, async () => {
+  await stage.stop()
+  await bus.close()
+  health?.close()
+})
