@@ -13,6 +13,7 @@ export const ERRORS = Object.freeze({
   FB_ERR_IMAGE_TOO_MANY_PIXELS: { status: 422, retriable: false, message: 'the image has more pixels than the limit' },
   FB_ERR_TASK_ID_INVALID: { status: 400, retriable: false, message: 'task ids are UUIDs' },
   FB_ERR_TASK_NOT_FOUND: { status: 404, retriable: false, message: 'no such task' },
+  FB_ERR_ROUTE_NOT_FOUND: { status: 404, retriable: false, message: 'no such route' },
   FB_ERR_RESULT_NOT_READY: { status: 409, retriable: true, message: 'the task has no result yet' },
   FB_ERR_EVENT_INVALID: { status: 422, retriable: false, message: 'the event does not match its schema' },
   FB_ERR_SOURCE_MISSING: { status: 422, retriable: false, message: 'the source image is not in the object store' },

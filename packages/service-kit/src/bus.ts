@@ -97,6 +97,10 @@ export function createBus ({ brokers, clientId, logger }: { brokers: string[], c
       consumers.add(consumer)
       await consumer.connect()
       await consumer.subscribe({ topics, fromBeginning })
+      // Resolve only once the group has assigned partitions, so "consuming" in a log is true.
+      const joined = new Promise<void>((resolve) => {
+        const off = consumer.on(consumer.events.GROUP_JOIN, () => { off(); resolve() })
+      })
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: partitionsConcurrently,
@@ -112,6 +116,7 @@ export function createBus ({ brokers, clientId, logger }: { brokers: string[], c
           await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }])
         }
       })
+      await joined
       return {
         stop: async () => {
           consumers.delete(consumer)

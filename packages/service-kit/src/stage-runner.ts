@@ -71,6 +71,8 @@ export async function runStage<T extends { task_id: string, kind: TaskKind }> (b
   return await bus.consume({
     groupId: def.groupId,
     topics: [def.topic],
+    // A stage's group must never skip work produced before it first joined.
+    fromBeginning: true,
     partitionsConcurrently: def.partitionsConcurrently ?? 1,
     handle: async (message) => {
       const parsed = def.codec.parse(message.value)

@@ -1,0 +1,32 @@
+// The gateway's one use of sharp: read the header of an upload, never decode its pixels.
+import sharp from 'sharp'
+import { FaceBlurError } from '@faceblur/contracts'
+
+const CONTENT_TYPES: Record<string, string> = {
+  jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', avif: 'image/avif', heif: 'image/heif'
+}
+
+export interface CheckedImage { contentType: string, width: number, height: number }
+
+/**
+ * Identifies the upload from its bytes (not the client's content type or file name) and refuses
+ * what the pipeline cannot take: not an image, an unsupported format, or too many pixels (a
+ * decompression bomb is refused from its header, before anything decodes it).
+ */
+export async function checkImage (bytes: Buffer, maxPixels: number): Promise<CheckedImage> {
+  if (bytes.length === 0) throw new FaceBlurError('FB_ERR_UPLOAD_EMPTY')
+  let meta: sharp.Metadata
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata()
+  } catch (err) {
+    throw new FaceBlurError('FB_ERR_IMAGE_UNSUPPORTED', `not an image in a supported format (${(err as Error).message})`, { cause: err })
+  }
+  const contentType = CONTENT_TYPES[meta.format ?? '']
+  if (contentType === undefined) throw new FaceBlurError('FB_ERR_IMAGE_UNSUPPORTED', `image format ${meta.format ?? 'unknown'} is not supported`)
+  const { width, height } = meta
+  if (width === undefined || height === undefined || width < 1 || height < 1) throw new FaceBlurError('FB_ERR_IMAGE_UNDECODABLE', 'the image has no dimensions')
+  if (width * height > maxPixels) {
+    throw new FaceBlurError('FB_ERR_IMAGE_TOO_MANY_PIXELS', `the image has ${width}×${height} = ${width * height} pixels; the limit is ${maxPixels}`)
+  }
+  return { contentType, width, height }
+}

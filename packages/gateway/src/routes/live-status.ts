@@ -1,0 +1,54 @@
+import { isTaskId, taskResultResponse, type TaskStatusV1 } from '@faceblur/contracts'
+import type { FastifyPluginAsync } from 'fastify'
+
+/**
+ * `GET /ws`: a client sends `{"subscribe": ["<task_id>", …]}` and receives, for each task, its
+ * current state at once and then every transition as `{"task_id", "status", "stage", …}`; a
+ * finished task's message carries the poll endpoint's `result` (for a blur, a link to the image).
+ */
+export const liveStatusRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/ws', { websocket: true }, (socket) => {
+    const unsubscribe = new Map<string, () => void>()
+    const send = (message: object): void => {
+      // A client that stops reading must not grow the gateway's memory: drop it instead.
+      if (socket.bufferedAmount > 1024 * 1024) { socket.terminate(); return }
+      socket.send(JSON.stringify(message))
+    }
+    const describe = (s: TaskStatusV1): object => {
+      const base = { type: 'status', task_id: s.task_id, kind: s.kind, status: s.status, stage: s.stage, at: s.at }
+      if (s.status === 'FAILURE') return { ...base, error: s.error }
+      if (s.status !== 'SUCCESS') return base
+      if (s.result?.kind === 'blur') return { ...base, result_url: `/results/${s.task_id}` }
+      return { ...base, result: taskResultResponse(s).result }
+    }
+
+    socket.on('message', (raw) => {
+      let ids: unknown
+      try {
+        ids = (JSON.parse(raw.toString()) as { subscribe?: unknown }).subscribe
+      } catch {
+        return send({ type: 'error', error: { code: 'FB_ERR_EVENT_INVALID', message: 'send {"subscribe": ["<task_id>", …]}' } })
+      }
+      if (!Array.isArray(ids)) return send({ type: 'error', error: { code: 'FB_ERR_EVENT_INVALID', message: 'send {"subscribe": ["<task_id>", …]}' } })
+      for (const id of ids.slice(0, 1000)) {
+        if (!isTaskId(id)) { send({ type: 'error', task_id: id, error: { code: 'FB_ERR_TASK_ID_INVALID', message: 'not a task id' } }); continue }
+        if (unsubscribe.has(id)) continue
+        // Watch first, then read: a transition between the two cannot be missed.
+        unsubscribe.set(id, app.view.watch(id, (s) => send(describe(s))))
+        const current = app.view.get(id)
+        if (current === undefined) {
+          unsubscribe.get(id)?.()
+          unsubscribe.delete(id)
+          send({ type: 'error', task_id: id, error: { code: 'FB_ERR_TASK_NOT_FOUND', message: 'no such task' } })
+        } else {
+          send(describe(current))
+        }
+      }
+    })
+    const heartbeat = setInterval(() => socket.ping(), 15_000)
+    socket.on('close', () => {
+      clearInterval(heartbeat)
+      for (const off of unsubscribe.values()) off()
+    })
+  })
+}

@@ -1,0 +1,34 @@
+import { FaceBlurError, isTaskId, taskResultResponse, type TaskResultResponse, type TaskStatusV1 } from '@faceblur/contracts'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+
+/** The task's status, or a coded 400/404: never an eternal PENDING for an id nobody issued. */
+export function knownTask (app: FastifyInstance, taskId: string): TaskStatusV1 {
+  if (!isTaskId(taskId)) throw new FaceBlurError('FB_ERR_TASK_ID_INVALID', `"${taskId}" is not a task id (a UUID)`)
+  const status = app.view.get(taskId)
+  if (status === undefined) throw new FaceBlurError('FB_ERR_TASK_NOT_FOUND', `no task ${taskId} (unknown, or its result expired)`)
+  return status
+}
+
+/** `GET /task_result/{task_id}`, in the original service's shapes. */
+export const taskResultRoutes: FastifyPluginAsync = async (app) => {
+  app.get<{ Params: { task_id: string } }>('/task_result/:task_id', async (request): Promise<TaskResultResponse> => {
+    const status = knownTask(app, request.params.task_id)
+    if (status.status === 'SUCCESS' && status.result?.kind === 'blur') {
+      const image = await app.store.get(status.result.object.key)
+      return taskResultResponse(status, image.toString('base64'))
+    }
+    return taskResultResponse(status)
+  })
+
+  /** The blurred image as bytes with its content type: an addition beside the base64 answer. */
+  app.get<{ Params: { task_id: string } }>('/results/:task_id', async (request, reply) => {
+    const status = knownTask(app, request.params.task_id)
+    if (status.status !== 'SUCCESS' || status.result?.kind !== 'blur') {
+      throw new FaceBlurError('FB_ERR_RESULT_NOT_READY', status.status === 'SUCCESS'
+        ? 'detection tasks have no image result; use /task_result'
+        : `the task is ${status.status}`)
+    }
+    const image = await app.store.get(status.result.object.key)
+    return await reply.type(status.result.object.content_type).header('cache-control', 'private, max-age=3600').send(image)
+  })
+}
