@@ -6,7 +6,6 @@ export const BlurrerEnv = {
   FACEBLUR_BLUR_MODE: Type.Union([Type.Literal('gaussian'), Type.Literal('pixelate'), Type.Literal('solid')], { default: 'gaussian' }),
   FACEBLUR_BLUR_SHAPE: Type.Union([Type.Literal('rectangle'), Type.Literal('ellipse')], { default: 'ellipse' }),
   FACEBLUR_BLUR_PADDING: Type.Number({ default: 0.2, minimum: 0, maximum: 1, description: 'fraction of the box added on each side' }),
-  FACEBLUR_KEEP_ORIGINALS: Type.Boolean({ default: false, description: 'keep uploads/{task_id} after a blur' }),
   FACEBLUR_MAX_PIXELS: Type.Integer({ default: 64_000_000, minimum: 1 }),
   FACEBLUR_BLURRER_HEALTH_PORT: Type.Integer({ default: 8002, minimum: 0, description: '0 = no health server' }),
   FACEBLUR_HEALTH_HOST: Type.String({ default: '127.0.0.1' })

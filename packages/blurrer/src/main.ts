@@ -10,7 +10,7 @@ const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${c
 const store = createObjectStore({
   endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
 })
-await provision(bus, store, config.FACEBLUR_TOPIC_PARTITIONS)
+await provision(bus, store, config)
 const defaults = { mode: config.FACEBLUR_BLUR_MODE, shape: config.FACEBLUR_BLUR_SHAPE, padding: config.FACEBLUR_BLUR_PADDING }
 const stage = await startBlurrerStage({
   bus, store, logger, options: { defaults, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, maxPixels: config.FACEBLUR_MAX_PIXELS }

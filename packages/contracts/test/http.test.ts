@@ -1,5 +1,5 @@
 import t from 'tap'
-import { exampleTaskStatusV1, taskResultResponse, type TaskStatusV1 } from '../src/index.js'
+import { exampleTaskStatusV1, taskResultResponse, type DetectResult, type TaskStatusV1 } from '../src/index.js'
 
 const base = { task_id: exampleTaskStatusV1.task_id, at: exampleTaskStatusV1.at } as const
 
@@ -10,7 +10,7 @@ t.test('no result while pending or running', async (t) => {
 
 t.test('a finished detection has the original face_N / facial_area shape', async (t) => {
   t.same(taskResultResponse(exampleTaskStatusV1), { status: 'SUCCESS', result: { face_1: { facial_area: [229, 178, 619, 697] } } })
-  const none: TaskStatusV1 = { ...exampleTaskStatusV1, result: { ...(exampleTaskStatusV1.result as never), faces: [] } }
+  const none: TaskStatusV1 = { ...exampleTaskStatusV1, result: { ...(exampleTaskStatusV1.result as DetectResult), faces: [] } }
   t.same(taskResultResponse(none), { status: 'SUCCESS', result: {} }, 'no faces: an empty object')
 })
 

@@ -20,8 +20,8 @@ const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${c
 const store = createObjectStore({
   endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
 })
-await provision(bus, store, config.FACEBLUR_TOPIC_PARTITIONS)
-const stage = await startDetectorStage({ bus, store, detector, logger })
+await provision(bus, store, config)
+const stage = await startDetectorStage({ bus, store, detector, logger, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS })
 
 const health = config.FACEBLUR_DETECTOR_HEALTH_PORT === 0
   ? undefined

@@ -8,8 +8,8 @@ import type { Detector } from './detector.js'
  * The detector stage: a submitted task in, faces out. A detect task ends here with `SUCCESS`;
  * a blur task's faces go on to the blurrer.
  */
-export async function startDetectorStage (deps: { bus: Bus, store: ObjectStore, detector: Detector, logger: Logger }): Promise<Subscription> {
-  const { bus, store, detector, logger } = deps
+export async function startDetectorStage (deps: { bus: Bus, store: ObjectStore, detector: Detector, logger: Logger, keepOriginals: boolean }): Promise<Subscription> {
+  const { bus, store, detector, logger, keepOriginals } = deps
   return await runStage<TaskSubmittedV1>(bus, logger, {
     stage: 'detector',
     groupId: CONSUMER_GROUPS.detector,
@@ -45,6 +45,10 @@ export async function startDetectorStage (deps: { bus: Bus, store: ObjectStore, 
           detected_at: new Date().toISOString()
         })
       }]
+    },
+    // A detect task is finished here; its upload goes once SUCCESS is out (a blur's stays for the blurrer).
+    afterPublish: async (task) => {
+      if (task.kind === 'detect' && !keepOriginals) await store.remove(task.source.key)
     }
   })
 }

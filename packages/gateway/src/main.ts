@@ -12,7 +12,7 @@ const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${c
 const store = createObjectStore({
   endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
 })
-await provision(bus, store, config.FACEBLUR_TOPIC_PARTITIONS)
+await provision(bus, store, config)
 const view = new TaskView(config.FACEBLUR_RESULT_TTL_HOURS * 3600_000)
 const feed = await startStatusFeed(bus, view, logger)
 const sweeper = setInterval(() => view.sweep(), 60_000).unref()

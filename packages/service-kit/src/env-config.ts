@@ -15,6 +15,8 @@ export const SharedEnv = {
   S3_SECRET_KEY: Type.String({ default: 'faceblur-secret' }),
   S3_REGION: Type.String({ default: 'us-east-1' }),
   S3_BUCKET: Type.String({ default: 'faceblur', minLength: 3 }),
+  FACEBLUR_RESULT_TTL_HOURS: Type.Number({ default: 24, exclusiveMinimum: 0, description: 'hours a finished task and its result stay available' }),
+  FACEBLUR_KEEP_ORIGINALS: Type.Boolean({ default: false, description: 'keep uploads/{task_id} once its task is done' }),
   LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
     Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' })
 } satisfies TProperties

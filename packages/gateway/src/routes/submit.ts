@@ -8,7 +8,7 @@ import { checkImage } from '../image-check.js'
 const submitSchema = {
   consumes: ['multipart/form-data'],
   response: {
-    202: { type: 'object', properties: { task_id: { type: 'string', format: 'uuid' } }, required: ['task_id'] }
+    200: { type: 'object', properties: { task_id: { type: 'string', format: 'uuid' } }, required: ['task_id'] }
   }
 }
 

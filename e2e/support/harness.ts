@@ -1,0 +1,57 @@
+// Starts the real services against the real Kafka and MinIO (provisioned by `npm test`, see
+// scripts/dev.sh) and talks to them as a client would.
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { TaskResultResponse } from '@faceblur/contracts'
+import { startService } from '../../scripts/services.mjs'
+
+export interface RunningService { name: string, child: import('node:child_process').ChildProcess, stop: () => Promise<number | null>, lines: string[] }
+
+let nextPort = 18_000 + (process.pid % 1000) * 10
+
+/** A fresh gateway port per call, so tests never collide with a developer's `npm start`. */
+export const freePort = (): number => nextPort++
+
+export async function start (name: 'gateway' | 'detector' | 'blurrer', env: Record<string, string> = {}): Promise<RunningService> {
+  const lines: string[] = []
+  const svc = startService(name, {
+    env: { FACEBLUR_DETECTOR_HEALTH_PORT: '0', FACEBLUR_BLURRER_HEALTH_PORT: '0', LOG_LEVEL: 'info', ...env },
+    onLine: (line: string) => { lines.push(line) }
+  })
+  await svc.started
+  return { name, child: svc.child, stop: svc.stop, lines }
+}
+
+export class Client {
+  constructor (readonly base: string) {}
+
+  async submit (kind: 'detect' | 'blur', bytes: Buffer, filename = 'photo.jpg', query = ''): Promise<Response> {
+    const form = new FormData()
+    form.append('file', new Blob([bytes]), filename)
+    return await fetch(`${this.base}/${kind === 'detect' ? 'detect_faces' : 'blur_faces'}${query}`, { method: 'POST', body: form })
+  }
+
+  async submitOk (kind: 'detect' | 'blur', bytes: Buffer): Promise<string> {
+    const res = await this.submit(kind, bytes)
+    const body = await res.json() as { task_id?: string }
+    if (res.status !== 200 || body.task_id === undefined) throw new Error(`submit answered ${res.status} ${JSON.stringify(body)}`)
+    return body.task_id
+  }
+
+  async poll (taskId: string): Promise<{ status: number, body: TaskResultResponse }> {
+    const res = await fetch(`${this.base}/task_result/${taskId}`)
+    return { status: res.status, body: await res.json() as TaskResultResponse }
+  }
+
+  /** Polls until the task is finished; returns every distinct status seen on the way. */
+  async waitDone (taskId: string, timeoutMs = 60_000): Promise<{ final: TaskResultResponse, seen: string[] }> {
+    const seen: string[] = []
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      const { body } = await this.poll(taskId)
+      if (seen.at(-1) !== body.status) seen.push(body.status)
+      if (body.status === 'SUCCESS' || body.status === 'FAILURE') return { final: body, seen }
+      await sleep(100)
+    }
+    throw new Error(`task ${taskId} not finished after ${timeoutMs} ms (seen ${seen.join(' → ')})`)
+  }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The newcomer's two commands, behind `npm start` and `npm test`:
+#   start: install, build, fetch the model, start Kafka + MinIO, run the three services
+#   test:  install, build, fetch the model, start Kafka + MinIO, run every package's tests
+# Everything heavy is cached in ${FACEBLUR_CACHE_DIR:-~/.cache/faceblur} and reused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cache="${FACEBLUR_CACHE_DIR:-$HOME/.cache/faceblur}"
+pnpm_version="$(node -p "require('./package.json').packageManager.split('@')[1]")"
+step() { printf '\n== %s\n' "$*" >&2; }
+
+# pnpm, pinned by package.json, installed into the cache rather than globally.
+tools="$cache/tools/pnpm-$pnpm_version"
+if [ ! -x "$tools/bin/pnpm" ]; then
+  step "installing pnpm $pnpm_version into $tools"
+  npm install --global --prefix "$tools" --no-fund --no-audit --loglevel=error "pnpm@$pnpm_version" >&2
+fi
+export PATH="$tools/bin:$PATH"
+
+step "installing dependencies"
+pnpm install --frozen-lockfile --reporter=append-only >&2
+
+step "building"
+pnpm exec turbo run build --output-logs=errors-only >&2
+
+step "model"
+FACEBLUR_MODEL_PATH="$(node models/fetch.mjs)"
+export FACEBLUR_MODEL_PATH
+echo "FACEBLUR_MODEL_PATH=$FACEBLUR_MODEL_PATH" >&2
+
+step "Kafka and MinIO"
+node scripts/infra.mjs up >&2
+
+case "${1:-}" in
+  start)
+    step "starting gateway, detector and blurrer (Ctrl-C stops them; Kafka and MinIO keep running: npm run infra down)"
+    exec node scripts/services.mjs
+    ;;
+  test)
+    step "tests"
+    exec pnpm exec turbo run test --concurrency=1
+    ;;
+  *)
+    echo "usage: scripts/dev.sh start|test" >&2
+    exit 2
+    ;;
+esac
