@@ -1,0 +1,108 @@
+// Pixel-level checks of the blur on a real photograph, one per mode and shape.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import t from 'tap'
+import type { Box } from '@faceblur/contracts'
+import { blurFaces, type BlurMode, type BlurShape } from '../src/blur.js'
+
+const seed = readFileSync(join(import.meta.dirname, '../../../../shared/fixtures/seed_test.jpg'))
+// Boxes the detector gives for the seed image.
+const FACES: Box[] = [[232, 170, 622, 697], [1045, 241, 1466, 801]]
+const MAX_PIXELS = 64_000_000
+
+async function grey (encoded: Buffer): Promise<{ data: Buffer, width: number }> {
+  const { data, info } = await sharp(encoded).greyscale().raw().toBuffer({ resolveWithObject: true })
+  return { data, width: info.width }
+}
+
+function stats (img: { data: Buffer, width: number }, other: { data: Buffer, width: number }, [x1, y1, x2, y2]: Box): { diff: number, detail: number } {
+  let diff = 0
+  let detail = 0
+  let n = 0
+  for (let y = y1; y < y2 - 1; y++) {
+    for (let x = x1; x < x2 - 1; x++) {
+      const i = y * img.width + x
+      diff += Math.abs(img.data[i]! - other.data[i]!)
+      detail += (img.data[i + 1]! - img.data[i]!) ** 2 + (img.data[i + img.width]! - img.data[i]!) ** 2
+      n++
+    }
+  }
+  return { diff: diff / n, detail: detail / n }
+}
+
+/** The central half of a box: inside the face whatever the shape. */
+const core = ([x1, y1, x2, y2]: Box): Box => {
+  const w = (x2 - x1) / 4
+  const h = (y2 - y1) / 4
+  return [Math.round(x1 + w), Math.round(y1 + h), Math.round(x2 - w), Math.round(y2 - h)]
+}
+
+const original = await grey(seed)
+
+for (const mode of ['gaussian', 'pixelate', 'solid'] as BlurMode[]) {
+  for (const shape of ['rectangle', 'ellipse'] as BlurShape[]) {
+    t.test(`${mode} ${shape}: faces lose their detail, the background stays`, async (t) => {
+      const out = await blurFaces(seed, FACES, { mode, shape, padding: 0.2 }, MAX_PIXELS)
+      t.equal(out.contentType, 'image/jpeg')
+      t.same([out.width, out.height], [1634, 1000])
+      const blurred = await grey(out.data)
+      for (const face of FACES) {
+        const before = stats(original, blurred, core(face))
+        const after = stats(blurred, original, core(face))
+        t.ok(before.diff > 8, `face changed strongly (mean |Δ| ${before.diff.toFixed(1)})`)
+        t.ok(after.detail * 10 < before.detail, `high-frequency energy ${before.detail.toFixed(0)} → ${after.detail.toFixed(1)} (an order of magnitude down)`)
+      }
+      const background = stats(original, blurred, [0, 0, 150, 120])
+      t.ok(background.diff < 3, `background nearly unchanged (mean |Δ| ${background.diff.toFixed(2)})`)
+    })
+  }
+}
+
+t.test('no faces: re-encoded without metadata, otherwise the same picture', async (t) => {
+  const out = await blurFaces(seed, [], { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS)
+  const diff = stats(original, await grey(out.data), [0, 0, 1634, 1000]).diff
+  t.ok(diff < 2, `mean |Δ| ${diff.toFixed(2)}`)
+})
+
+t.test('PNG keeps its format and its alpha channel', async (t) => {
+  const withAlpha = await sharp(seed).ensureAlpha(0.5).png().toBuffer()
+  const out = await blurFaces(withAlpha, FACES, { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS)
+  t.equal(out.contentType, 'image/png')
+  const meta = await sharp(out.data).metadata()
+  t.equal(meta.hasAlpha, true)
+  const alpha = await sharp(out.data).extractChannel(3).raw().toBuffer()
+  // Outside the faces alpha is exact; inside it is blurred along with the colour (a sharp alpha
+  // edge could outline a face), so a premultiplication rounding of ±2 is allowed there.
+  const input = (await sharp(withAlpha).extractChannel(3).raw().toBuffer())[0]!
+  const outside = [0, 1633, 1634 * 999]
+  t.ok(outside.every((i) => alpha[i] === input), `alpha exact outside the faces (${input})`)
+  t.ok(alpha.every((a) => Math.abs(a - input) <= 2), 'alpha kept inside the faces too')
+})
+
+t.test('EXIF with GPS and orientation: the output is upright and carries no metadata', async (t) => {
+  // Stored rotated, with orientation 8 and GPS tags: the blur must work on the upright image.
+  const tagged = await sharp(seed).rotate(90).withExif({
+    IFD0: { Make: 'Camera', Model: 'Serial 12345' },
+    IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 0/1', GPSLongitudeRef: 'W', GPSLongitude: '0/1 7/1 0/1' }
+  }).withMetadata({ orientation: 8 }).jpeg().toBuffer()
+  const inMeta = await sharp(tagged).metadata()
+  t.ok(inMeta.exif !== undefined && inMeta.orientation === 8, 'the fixture really carries EXIF and orientation')
+  t.ok(inMeta.exif?.includes('GPS') === true || inMeta.exif?.includes('Serial 12345') === true, 'and camera tags')
+
+  const out = await blurFaces(tagged, FACES, { mode: 'gaussian', shape: 'rectangle', padding: 0.2 }, MAX_PIXELS)
+  const meta = await sharp(out.data).metadata()
+  t.same([meta.width, meta.height], [1634, 1000], 'upright')
+  t.equal(meta.exif, undefined, 'no EXIF')
+  t.equal(meta.orientation, undefined, 'no orientation tag')
+  t.equal(meta.xmp, undefined, 'no XMP')
+  t.equal(meta.iptc, undefined, 'no IPTC')
+  t.notOk(out.data.includes('Serial 12345'), 'no camera serial anywhere in the bytes')
+  const face = stats(original, await grey(out.data), core(FACES[0]!))
+  t.ok(face.diff > 8, 'the face at its upright position is the one blurred')
+})
+
+t.test('a broken image is a coded, non-retriable error', async (t) => {
+  await t.rejects(blurFaces(seed.subarray(0, 4000), FACES, { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS),
+    { code: 'FB_ERR_IMAGE_UNDECODABLE', retriable: false })
+})

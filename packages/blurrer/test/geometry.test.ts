@@ -1,0 +1,38 @@
+import t from 'tap'
+import { paddedRegion, pasteRegion, reducedSize, selectEllipse, solidFill } from '../src/geometry.js'
+
+t.test('padding grows the box on every side and is clipped to the image', async (t) => {
+  t.same(paddedRegion([100, 100, 200, 300], 0.2, 1000, 1000), { left: 80, top: 60, width: 140, height: 280 })
+  t.same(paddedRegion([0, 0, 50, 50], 0.5, 60, 60), { left: 0, top: 0, width: 60, height: 60 })
+  t.equal(paddedRegion([10, 10, 10, 20], 0, 100, 100), null, 'an empty box gives nothing to blur')
+})
+
+t.test('every region is reduced to a few cells, whatever its size', async (t) => {
+  t.same(reducedSize({ left: 0, top: 0, width: 4000, height: 2000 }, 8), { width: 8, height: 4 })
+  t.same(reducedSize({ left: 0, top: 0, width: 20, height: 40 }, 8), { width: 4, height: 8 })
+  t.same(reducedSize({ left: 0, top: 0, width: 3, height: 2 }, 8), { width: 3, height: 2 }, 'tiny regions are not enlarged')
+})
+
+t.test('the ellipse keeps anonymised pixels inside and originals in the corners', async (t) => {
+  const w = 10
+  const h = 10
+  const anonymised = Buffer.alloc(w * h, 1)
+  const original = Buffer.alloc(w * h, 9)
+  const out = selectEllipse(anonymised, original, w, h, 1)
+  t.equal(out[0], 9, 'top-left corner is original')
+  t.equal(out[w * h - 1], 9, 'bottom-right corner is original')
+  t.equal(out[5 * w + 5], 1, 'centre is anonymised')
+  t.equal(out[5 * w], 1, 'the middle row reaches the left edge')
+})
+
+t.test('pasting writes the region into the image and nothing else', async (t) => {
+  const image = Buffer.alloc(4 * 3 * 2, 0) // 4×3, 2 channels
+  pasteRegion(image, 4, Buffer.alloc(2 * 2 * 2, 7), { left: 1, top: 1, width: 2, height: 2 }, 2)
+  const at = (x: number, y: number): number => image[(y * 4 + x) * 2]!
+  t.same([at(0, 0), at(1, 1), at(2, 2), at(3, 2), at(0, 1)], [0, 7, 7, 0, 0])
+})
+
+t.test('solid fill is opaque black', async (t) => {
+  t.same([...solidFill(2, 1, 4)], [0, 0, 0, 255, 0, 0, 0, 255])
+  t.same([...solidFill(2, 1, 3)], [0, 0, 0, 0, 0, 0])
+})

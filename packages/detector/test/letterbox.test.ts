@@ -1,0 +1,29 @@
+import t from 'tap'
+import { letterbox, toChwFloat } from '../src/letterbox.js'
+
+t.test('a wide image is scaled to the input width and padded top and bottom', async (t) => {
+  const lb = letterbox(1634, 1000, 640)
+  t.equal(lb.resizedWidth, 640)
+  t.equal(lb.resizedHeight, 392)
+  t.equal(lb.padX, 0)
+  t.equal(lb.padY, 124)
+  t.ok(Math.abs(lb.scale - 640 / 1634) < 1e-9)
+})
+
+t.test('a tall image is padded left and right; a square one not at all', async (t) => {
+  const tall = letterbox(500, 1000, 640)
+  t.same([tall.resizedWidth, tall.resizedHeight, tall.padX, tall.padY], [320, 640, 160, 0])
+  const square = letterbox(512, 512, 640)
+  t.same([square.resizedWidth, square.resizedHeight, square.padX, square.padY], [640, 640, 0, 0])
+})
+
+t.test('a sliver never collapses to zero pixels', async (t) => {
+  const lb = letterbox(10_000, 1, 640)
+  t.equal(lb.resizedHeight, 1)
+})
+
+t.test('HWC bytes become CHW floats in 0..1', async (t) => {
+  // 2×1 image: red pixel then white pixel.
+  const out = toChwFloat(Uint8Array.from([255, 0, 0, 255, 255, 255]), 2, 1)
+  t.same([...out], [1, 1, 0, 1, 0, 1])
+})
