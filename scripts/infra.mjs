@@ -8,9 +8,9 @@
 // (FACEBLUR_CACHE_DIR, default ~/.cache/faceblur) and reused. A server already answering on its
 // port is reused, not restarted. When KAFKA_BROKERS or S3_ENDPOINT is set, that part is external
 // and nothing local is started for it.
-import { spawn, execFileSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -30,6 +30,15 @@ export const LOCAL = {
 }
 
 const say = (msg) => process.stdout.write(`[infra] ${msg}\n`)
+
+/** Runs a command without blocking the event loop, so Kafka and MinIO provision side by side. */
+function exec (command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options })
+    child.once('error', reject)
+    child.once('exit', (code) => code === 0 ? resolve() : reject(new Error(`${command} ${args[0]} exited with ${code}`)))
+  })
+}
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function portOpen (port, host = '127.0.0.1') {
@@ -63,13 +72,13 @@ function startDetached (name, command, args, env = {}) {
 
 // ---- Kafka ---------------------------------------------------------------------------------
 
-function kafkaLibs () {
+async function kafkaLibs () {
   const dir = join(cache, 'kafka', KAFKA_VERSION, 'libs')
   if (existsSync(join(dir, '.complete'))) return dir
   say(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${dir}`)
   rmSync(dir, { recursive: true, force: true })
-  execFileSync('mvn', ['-q', '-B', '-f', join(repo, 'infra/kafka/pom.xml'), 'dependency:copy-dependencies',
-    '-DincludeScope=runtime', `-DoutputDirectory=${dir}`], { stdio: 'inherit' })
+  await exec('mvn', ['-q', '-B', '-f', join(repo, 'infra/kafka/pom.xml'), 'dependency:copy-dependencies',
+    '-DincludeScope=runtime', `-DoutputDirectory=${dir}`])
   writeFileSync(join(dir, '.complete'), KAFKA_VERSION)
   return dir
 }
@@ -82,7 +91,7 @@ async function kafkaUp () {
   if (process.env.KAFKA_BROKERS) return say(`Kafka: external (${process.env.KAFKA_BROKERS}); nothing started`)
   const { port } = LOCAL.kafka
   if (await portOpen(port)) return say(`Kafka: already running on 127.0.0.1:${port}; reused`)
-  const libs = kafkaLibs()
+  const libs = await kafkaLibs()
   const dataDir = join(run, 'kafka-data')
   const kafkaLogs = join(logs, 'kafka')
   mkdirSync(kafkaLogs, { recursive: true })
@@ -92,7 +101,7 @@ async function kafkaUp () {
   if (!existsSync(join(dataDir, 'meta.properties'))) {
     say(`Kafka: formatting KRaft storage in ${dataDir}`)
     const clusterId = randomBytes(16).toString('base64url') // Kafka's Uuid text form
-    execFileSync('java', java(libs, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', props, '-g'], log4j), { stdio: 'ignore' })
+    await exec('java', java(libs, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', props, '-g'], log4j), { stdio: 'ignore' })
   }
   // A small heap is plenty for one node on a 2-core machine; the start scripts' default is 1 GiB.
   const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...log4j]
@@ -104,16 +113,19 @@ async function kafkaUp () {
 
 // ---- MinIO ---------------------------------------------------------------------------------
 
-function minioBinary () {
+async function minioBinary () {
   const version = MINIO_MODULE.split('@')[1]
   const dir = join(cache, 'minio', version)
   const bin = join(dir, 'minio')
   if (existsSync(bin)) return bin
   say(`building MinIO (${MINIO_MODULE}) with go install into ${dir}; once per machine, several minutes`)
-  execFileSync('go', ['install', '-tags', 'kqueue', MINIO_MODULE], {
-    stdio: 'inherit',
-    env: { ...process.env, GOBIN: dir, CGO_ENABLED: '0', GOFLAGS: '-trimpath' }
+  // Built to a temporary name first: an interrupted build never leaves a half binary in the cache.
+  const tmp = join(dir, 'tmp')
+  await exec('go', ['install', '-tags', 'kqueue', MINIO_MODULE], {
+    env: { ...process.env, GOBIN: tmp, CGO_ENABLED: '0', GOFLAGS: '-trimpath' }
   })
+  renameSync(join(tmp, 'minio'), bin)
+  rmSync(tmp, { recursive: true, force: true })
   return bin
 }
 
@@ -129,7 +141,7 @@ async function minioUp () {
   if (process.env.S3_ENDPOINT) return say(`MinIO: external (${process.env.S3_ENDPOINT}); nothing started`)
   const { host, port, consolePort, user, password } = LOCAL.minio
   if (await portOpen(port)) return say(`MinIO: already running on ${host}:${port}; reused`)
-  const bin = minioBinary()
+  const bin = await minioBinary()
   const dataDir = join(run, 'minio-data')
   mkdirSync(dataDir, { recursive: true })
   const logFile = startDetached('minio', bin, ['server', '--quiet', '--address', `${host}:${port}`,
