@@ -1,10 +1,17 @@
 // Starts the real services against the real Kafka and MinIO (provisioned by `npm test`, see
 // scripts/dev.sh) and talks to them as a client would.
+import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { TaskResultResponse } from '@faceblur/contracts'
 import { startService } from '../../scripts/services.mjs'
 
 export interface RunningService { name: string, child: import('node:child_process').ChildProcess, stop: () => Promise<number | null>, lines: string[] }
+
+/**
+ * Every test file runs under a Kafka namespace of its own: its topics and consumer groups are
+ * new, so it neither replays earlier runs' events nor meets a developer's `npm start`.
+ */
+export const namespace = `test-${randomUUID().slice(0, 8)}.`
 
 let nextPort = 18_000 + (process.pid % 1000) * 10
 
@@ -14,7 +21,7 @@ export const freePort = (): number => nextPort++
 export async function start (name: 'gateway' | 'detector' | 'blurrer', env: Record<string, string> = {}): Promise<RunningService> {
   const lines: string[] = []
   const svc = startService(name, {
-    env: { FACEBLUR_DETECTOR_HEALTH_PORT: '0', FACEBLUR_BLURRER_HEALTH_PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { FACEBLUR_NAMESPACE: namespace, FACEBLUR_DETECTOR_HEALTH_PORT: '0', FACEBLUR_BLURRER_HEALTH_PORT: '0', LOG_LEVEL: 'info', ...env },
     onLine: (line: string) => { lines.push(line) }
   })
   await svc.started

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { namesFor } from '@faceblur/contracts'
 import { createBus, createLogger, createObjectStore, onShutdown, provision, startHealthServer } from '@faceblur/service-kit'
 import { loadConfig } from './config.js'
 import { startBlurrerStage } from './pipeline.js'
@@ -10,10 +11,11 @@ const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${c
 const store = createObjectStore({
   endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
 })
-await provision(bus, store, config)
+const names = namesFor(config.FACEBLUR_NAMESPACE)
+await provision(bus, store, names.topics, config)
 const defaults = { mode: config.FACEBLUR_BLUR_MODE, shape: config.FACEBLUR_BLUR_SHAPE, padding: config.FACEBLUR_BLUR_PADDING }
 const stage = await startBlurrerStage({
-  bus, store, logger, options: { defaults, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, maxPixels: config.FACEBLUR_MAX_PIXELS }
+  bus, store, logger, names, options: { defaults, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, maxPixels: config.FACEBLUR_MAX_PIXELS }
 })
 
 const health = config.FACEBLUR_BLURRER_HEALTH_PORT === 0

@@ -1,16 +1,17 @@
-import { CONSUMER_GROUPS, TOPICS, codecs, resultKey, type FacesDetectedV1 } from '@faceblur/contracts'
+import { codecs, resultKey, type ConsumerGroups, type FacesDetectedV1, type Topics } from '@faceblur/contracts'
 import { runStage, statusMessage, type Bus, type Logger, type ObjectStore, type Subscription } from '@faceblur/service-kit'
 import { blurFaces, type BlurPolicy } from './blur.js'
 
 export interface BlurrerStageOptions { defaults: BlurPolicy, keepOriginals: boolean, maxPixels: number }
 
 /** The blurrer stage: faces in, blurred image stored under results/{task_id}, `SUCCESS` out. */
-export async function startBlurrerStage (deps: { bus: Bus, store: ObjectStore, logger: Logger, options: BlurrerStageOptions }): Promise<Subscription> {
-  const { bus, store, logger, options } = deps
+export async function startBlurrerStage (deps: { bus: Bus, store: ObjectStore, logger: Logger, options: BlurrerStageOptions, names: { topics: Topics, groups: ConsumerGroups } }): Promise<Subscription> {
+  const { bus, store, logger, options, names: { topics, groups } } = deps
   return await runStage<FacesDetectedV1>(bus, logger, {
     stage: 'blurrer',
-    groupId: CONSUMER_GROUPS.blurrer,
-    topic: TOPICS.facesDetected,
+    topics,
+    groupId: groups.blurrer,
+    consumes: 'facesDetected',
     codec: codecs.facesDetected,
     accepts: (event) => event.kind === 'blur',
     async process (event, { started }) {
@@ -20,7 +21,7 @@ export async function startBlurrerStage (deps: { bus: Bus, store: ObjectStore, l
       const blurred = await blurFaces(original, event.faces.map((f) => f.box), policy, options.maxPixels)
       const key = resultKey(event.task_id)
       await store.put(key, blurred.data, blurred.contentType)
-      return [statusMessage({
+      return [statusMessage(topics, {
         task_id: event.task_id,
         kind: 'blur',
         status: 'SUCCESS',

@@ -11,6 +11,7 @@ export const ERRORS = Object.freeze({
   FB_ERR_IMAGE_UNSUPPORTED: { status: 415, retriable: false, message: 'the file is not an image in a supported format' },
   FB_ERR_IMAGE_UNDECODABLE: { status: 422, retriable: false, message: 'the image could not be decoded (truncated or corrupt)' },
   FB_ERR_IMAGE_TOO_MANY_PIXELS: { status: 422, retriable: false, message: 'the image has more pixels than the limit' },
+  FB_ERR_REQUEST_INVALID: { status: 400, retriable: false, message: 'the request parameters are invalid' },
   FB_ERR_TASK_ID_INVALID: { status: 400, retriable: false, message: 'task ids are UUIDs' },
   FB_ERR_TASK_NOT_FOUND: { status: 404, retriable: false, message: 'no such task' },
   FB_ERR_ROUTE_NOT_FOUND: { status: 404, retriable: false, message: 'no such route' },

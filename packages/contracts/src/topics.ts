@@ -1,15 +1,35 @@
 /** Kafka topics. Every topic is keyed by `task_id`, so one task's events stay in order on one partition. */
-export const TOPICS = Object.freeze({
-  submitted: 'faceblur.tasks.submitted',
-  facesDetected: 'faceblur.faces.detected',
-  status: 'faceblur.tasks.status',
-  deadLetter: 'faceblur.tasks.dlq'
-} as const)
-
-export type TopicName = (typeof TOPICS)[keyof typeof TOPICS]
+export interface Topics {
+  submitted: string
+  facesDetected: string
+  status: string
+  deadLetter: string
+}
 
 /** Consumer groups: processes of one stage share a group and so share the work. */
-export const CONSUMER_GROUPS = Object.freeze({
-  detector: 'detector',
-  blurrer: 'blurrer'
-} as const)
+export interface ConsumerGroups { detector: string, blurrer: string }
+
+/** Characters Kafka allows in topic names, for a namespace prefix. */
+export const NAMESPACE_PATTERN = '^[a-zA-Z0-9._-]*$'
+
+/**
+ * Topic and group names under an optional namespace prefix, so several deployments (staging and
+ * production, or parallel test runs) can share one Kafka cluster without seeing each other.
+ * The empty namespace gives the names in DESIGN.md.
+ */
+export function namesFor (namespace = ''): { topics: Readonly<Topics>, groups: Readonly<ConsumerGroups> } {
+  if (!new RegExp(NAMESPACE_PATTERN).test(namespace)) throw new Error(`invalid namespace "${namespace}": use letters, digits, '.', '_' and '-'`)
+  return {
+    topics: Object.freeze({
+      submitted: `${namespace}faceblur.tasks.submitted`,
+      facesDetected: `${namespace}faceblur.faces.detected`,
+      status: `${namespace}faceblur.tasks.status`,
+      deadLetter: `${namespace}faceblur.tasks.dlq`
+    }),
+    groups: Object.freeze({ detector: `${namespace}detector`, blurrer: `${namespace}blurrer` })
+  }
+}
+
+/** The default names: `faceblur.tasks.submitted`, `faceblur.faces.detected`, `faceblur.tasks.status`, `faceblur.tasks.dlq`. */
+export const TOPICS = namesFor().topics
+export const CONSUMER_GROUPS = namesFor().groups

@@ -10,6 +10,9 @@ export const DetectorEnv = {
   // Low on purpose: a missed face is a privacy leak, a blurred doll is not.
   FACEBLUR_CONFIDENCE: Type.Number({ default: 0.25, exclusiveMinimum: 0, maximum: 1 }),
   FACEBLUR_IOU: Type.Number({ default: 0.45, exclusiveMinimum: 0, maximum: 1 }),
+  FACEBLUR_TILE_ABOVE: Type.Integer({ default: 1600, minimum: 0, description: 'tile images whose longer side exceeds this many pixels (0 = never tile)' }),
+  FACEBLUR_TILE_SIZE: Type.Integer({ default: 960, minimum: 320, description: 'tile side in source pixels' }),
+  FACEBLUR_TILE_OVERLAP: Type.Number({ default: 0.25, minimum: 0, maximum: 0.5, description: 'fraction of a tile shared with its neighbour' }),
   FACEBLUR_MAX_PIXELS: Type.Integer({ default: 64_000_000, minimum: 1, description: 'pixels (width × height)' }),
   FACEBLUR_DETECTOR_HEALTH_PORT: Type.Integer({ default: 8001, minimum: 0, description: '0 = no health server' }),
   FACEBLUR_HEALTH_HOST: Type.String({ default: '127.0.0.1' })

@@ -1,15 +1,18 @@
 import type { Face, ImageSize, ModelInfo } from '@faceblur/contracts'
-import { prepare } from './image.js'
+import { prepareViews } from './image.js'
 import { toChwFloat } from './letterbox.js'
 import type { ModelSession } from './onnx-session.js'
-import { postprocess } from './postprocess.js'
+import { decodeYolov8, finalize, toSource, type Candidate } from './postprocess.js'
+import { touchesInnerEdge, type TilingOptions } from './tiles.js'
 
-export interface Detection { image: ImageSize, faces: Face[] }
+export interface Detection { image: ImageSize, faces: Face[], /** model runs it took (1 + tiles) */ views: number }
 
 export interface DetectorOptions {
   confidence: number
   iou: number
   maxPixels: number
+  /** Tiled inference for large images; undefined turns it off. */
+  tiling?: TilingOptions
 }
 
 export interface Detector {
@@ -17,17 +20,30 @@ export interface Detector {
   detect: (encoded: Buffer) => Promise<Detection>
 }
 
-/** Detection as a recipe: decode → letterbox → run → decode outputs → NMS → map back. */
+/**
+ * Detection as a recipe: decode → letterbox (whole image, and tiles when large) → run → decode
+ * outputs → map back → NMS across views. Several detections may be in flight at once: their
+ * decoding overlaps, and the session runs them one after another.
+ */
 export function createDetector (session: ModelSession, modelName: string, options: DetectorOptions): Detector {
   const size = session.inputSize
-  const input = new Float32Array(3 * size * size) // reused: one image at a time per session
+  const [, channels = 0, anchors = 0] = session.outputDims
   return {
     model: { name: modelName, sha256: session.sha256, provider: session.provider },
     async detect (encoded) {
-      const { rgb, geometry } = await prepare(encoded, size, options.maxPixels)
-      const output = await session.run(toChwFloat(rgb, size, size, input))
-      const faces = postprocess(output, session.outputDims, geometry, options)
-      return { image: { width: geometry.width, height: geometry.height }, faces }
+      const views = await prepareViews(encoded, size, options.maxPixels, options.tiling)
+      const { width, height } = views[0]!.geometry
+      const candidates: Candidate[] = []
+      for (const view of views) {
+        const output = await session.run(toChwFloat(view.rgb, size, size))
+        const offset = view.tile ?? { left: 0, top: 0 }
+        for (const c of decodeYolov8(output, channels, anchors, options.confidence)) {
+          const s = toSource(c, view.geometry, offset)
+          if (view.tile !== undefined && touchesInnerEdge([s.x1, s.y1, s.x2, s.y2], view.tile, width, height)) continue
+          candidates.push(s)
+        }
+      }
+      return { image: { width, height }, faces: finalize(candidates, options.iou, width, height), views: views.length }
     }
   }
 }

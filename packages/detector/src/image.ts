@@ -1,7 +1,8 @@
 // The one file where the detector touches sharp: decode, orient upright, letterbox into RGB.
 import sharp from 'sharp'
 import { FaceBlurError } from '@faceblur/contracts'
-import { letterbox, type Letterbox } from './letterbox.js'
+import { letterbox, type Letterbox, type Region } from './letterbox.js'
+import { tileGrid, type TilingOptions } from './tiles.js'
 
 const LETTERBOX_GREY = { r: 114, g: 114, b: 114 } // Ultralytics' padding colour
 
@@ -9,6 +10,12 @@ export interface PreparedImage {
   /** Interleaved RGB, `size`×`size`. */
   rgb: Buffer
   geometry: Letterbox
+}
+
+/** One model input cut from the image: the whole image, or one tile of it. */
+export interface View extends PreparedImage {
+  /** The tile's place in the upright source; absent for the full-image view. */
+  tile?: Region
 }
 
 /** Maps sharp's failures to coded errors: a bad image is the client's fault, never retriable. */
@@ -60,4 +67,47 @@ export async function prepare (input: Buffer, size: number, maxPixels: number): 
   } catch (err) {
     throw imageError(err)
   }
+}
+
+/** Letterboxes a region of an already decoded upright RGB image. */
+async function cut (raw: Buffer, width: number, height: number, region: Region, size: number): Promise<PreparedImage> {
+  const geometry = letterbox(region.width, region.height, size)
+  const rgb = await sharp(raw, { raw: { width, height, channels: 3 } })
+    .extract(region)
+    .resize(geometry.resizedWidth, geometry.resizedHeight, { fit: 'fill', kernel: 'linear' })
+    .extend({
+      top: geometry.padY,
+      bottom: size - geometry.resizedHeight - geometry.padY,
+      left: geometry.padX,
+      right: size - geometry.resizedWidth - geometry.padX,
+      background: LETTERBOX_GREY
+    })
+    .raw()
+    .toBuffer()
+  return { rgb, geometry }
+}
+
+/**
+ * The model inputs for one image: the full image, plus overlapping tiles when it is large enough
+ * for faces to shrink below what one 640 px pass can see. A small image takes the single-pipeline
+ * path (sharp shrinks JPEGs while decoding); a tiled one is decoded once at full size and cut.
+ */
+export async function prepareViews (input: Buffer, size: number, maxPixels: number, tiling: TilingOptions | undefined): Promise<View[]> {
+  const { width, height } = await uprightSize(input, maxPixels)
+  const tiles = tiling === undefined ? [] : tileGrid(width, height, tiling)
+  if (tiles.length === 0) return [await prepare(input, size, maxPixels)]
+  let raw: Buffer
+  try {
+    raw = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error' })
+      .rotate()
+      .flatten({ background: LETTERBOX_GREY })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer()
+  } catch (err) {
+    throw imageError(err)
+  }
+  const full = await cut(raw, width, height, { left: 0, top: 0, width, height }, size)
+  const cuts = await Promise.all(tiles.map(async (tile) => ({ ...(await cut(raw, width, height, tile, size)), tile })))
+  return [full, ...cuts]
 }

@@ -1,3 +1,6 @@
+/** A rectangle of the upright source image, in pixels. */
+export interface Region { left: number, top: number, width: number, height: number }
+
 /** Where an image of `width`×`height` lands inside a square model input of `size` pixels. */
 export interface Letterbox {
   /** Upright source size. */

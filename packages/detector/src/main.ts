@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { namesFor } from '@faceblur/contracts'
 import { createBus, createLogger, createObjectStore, onShutdown, provision, startHealthServer } from '@faceblur/service-kit'
 import { loadConfig } from './config.js'
 import { createDetector } from './detector.js'
@@ -12,7 +13,12 @@ const session = await openModel(config.FACEBLUR_MODEL_PATH, config.FACEBLUR_EXEC
   config.FACEBLUR_ORT_THREADS || undefined,
   (reason) => logger.info({ reason }, 'CUDA execution provider unavailable; using CPU'))
 const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, {
-  confidence: config.FACEBLUR_CONFIDENCE, iou: config.FACEBLUR_IOU, maxPixels: config.FACEBLUR_MAX_PIXELS
+  confidence: config.FACEBLUR_CONFIDENCE,
+  iou: config.FACEBLUR_IOU,
+  maxPixels: config.FACEBLUR_MAX_PIXELS,
+  ...(config.FACEBLUR_TILE_ABOVE === 0
+    ? {}
+    : { tiling: { above: config.FACEBLUR_TILE_ABOVE, size: config.FACEBLUR_TILE_SIZE, overlap: config.FACEBLUR_TILE_OVERLAP } })
 })
 logger.info({ model: detector.model, input: session.inputSize, output: session.outputDims }, `model loaded on ${session.provider}`)
 
@@ -20,8 +26,9 @@ const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${c
 const store = createObjectStore({
   endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
 })
-await provision(bus, store, config)
-const stage = await startDetectorStage({ bus, store, detector, logger, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS })
+const names = namesFor(config.FACEBLUR_NAMESPACE)
+await provision(bus, store, names.topics, config)
+const stage = await startDetectorStage({ bus, store, detector, logger, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, names })
 
 const health = config.FACEBLUR_DETECTOR_HEALTH_PORT === 0
   ? undefined

@@ -85,15 +85,22 @@ export async function openModel (path: string, choice: ProviderChoice, threads =
   session ??= await create(bytes, 'cpu', threads)
   const layout = checkLayout(session)
   const s = session
+  // One run at a time: concurrent runs would only fight over the same intra-op threads, while
+  // callers decode their next images meanwhile.
+  let queue: Promise<unknown> = Promise.resolve()
   return {
     provider,
     sha256,
     inputSize: layout.size,
     outputDims: layout.dims,
-    async run (chw) {
-      const tensor = new ort.Tensor('float32', chw, [1, 3, layout.size, layout.size])
-      const result = await s.run({ [layout.input]: tensor })
-      return result[layout.output]!.data as Float32Array
+    run (chw) {
+      const next = queue.then(async () => {
+        const tensor = new ort.Tensor('float32', chw, [1, 3, layout.size, layout.size])
+        const result = await s.run({ [layout.input]: tensor })
+        return result[layout.output]!.data as Float32Array
+      })
+      queue = next.catch(() => undefined)
+      return next
     },
     release: async () => { await s.release() }
   }

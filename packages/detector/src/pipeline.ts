@@ -1,6 +1,4 @@
-import {
-  CONSUMER_GROUPS, TOPICS, codecs, type TaskSubmittedV1
-} from '@faceblur/contracts'
+import { codecs, type ConsumerGroups, type TaskSubmittedV1, type Topics } from '@faceblur/contracts'
 import { runStage, statusMessage, type Bus, type Logger, type ObjectStore, type Subscription } from '@faceblur/service-kit'
 import type { Detector } from './detector.js'
 
@@ -8,12 +6,13 @@ import type { Detector } from './detector.js'
  * The detector stage: a submitted task in, faces out. A detect task ends here with `SUCCESS`;
  * a blur task's faces go on to the blurrer.
  */
-export async function startDetectorStage (deps: { bus: Bus, store: ObjectStore, detector: Detector, logger: Logger, keepOriginals: boolean }): Promise<Subscription> {
-  const { bus, store, detector, logger, keepOriginals } = deps
+export async function startDetectorStage (deps: { bus: Bus, store: ObjectStore, detector: Detector, logger: Logger, keepOriginals: boolean, names: { topics: Topics, groups: ConsumerGroups } }): Promise<Subscription> {
+  const { bus, store, detector, logger, keepOriginals, names: { topics, groups } } = deps
   return await runStage<TaskSubmittedV1>(bus, logger, {
     stage: 'detector',
-    groupId: CONSUMER_GROUPS.detector,
-    topic: TOPICS.submitted,
+    topics,
+    groupId: groups.detector,
+    consumes: 'submitted',
     codec: codecs.taskSubmitted,
     async process (task, { started, log }) {
       await started()
@@ -22,7 +21,7 @@ export async function startDetectorStage (deps: { bus: Bus, store: ObjectStore, 
       const { image: size, faces } = await detector.detect(image)
       log.debug({ faces: faces.length, ms: Math.round(performance.now() - t0) }, 'detected')
       if (task.kind === 'detect') {
-        return [statusMessage({
+        return [statusMessage(topics, {
           task_id: task.task_id,
           kind: 'detect',
           status: 'SUCCESS',
@@ -32,7 +31,7 @@ export async function startDetectorStage (deps: { bus: Bus, store: ObjectStore, 
         })]
       }
       return [{
-        topic: TOPICS.facesDetected,
+        topic: topics.facesDetected,
         key: task.task_id,
         value: codecs.facesDetected.encode({
           task_id: task.task_id,

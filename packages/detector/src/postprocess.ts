@@ -45,23 +45,41 @@ export function nms (candidates: Candidate[], iouThreshold: number): Candidate[]
   return kept
 }
 
-/** Input pixels → integer pixels of the upright source image, clipped to it. */
-export function toSourceBox (c: Candidate, lb: Letterbox): Box {
-  const clip = (v: number, max: number): number => Math.min(max, Math.max(0, Math.round(v)))
-  return [
-    clip((c.x1 - lb.padX) / lb.scale, lb.width),
-    clip((c.y1 - lb.padY) / lb.scale, lb.height),
-    clip((c.x2 - lb.padX) / lb.scale, lb.width),
-    clip((c.y2 - lb.padY) / lb.scale, lb.height)
-  ]
+/** Input pixels of one view → float pixels of the upright source, clipped to that view's region. */
+export function toSource (c: Candidate, lb: Letterbox, offset: { left: number, top: number } = { left: 0, top: 0 }): Candidate {
+  const clip = (v: number, max: number): number => Math.min(max, Math.max(0, v))
+  return {
+    x1: offset.left + clip((c.x1 - lb.padX) / lb.scale, lb.width),
+    y1: offset.top + clip((c.y1 - lb.padY) / lb.scale, lb.height),
+    x2: offset.left + clip((c.x2 - lb.padX) / lb.scale, lb.width),
+    y2: offset.top + clip((c.y2 - lb.padY) / lb.scale, lb.height),
+    score: c.score
+  }
 }
 
-/** The whole post-processing: a pure function of the output, the thresholds and the geometry. */
+/** Float source pixels → the system's box: integers, clipped to the image. */
+export function toBox (c: Candidate, width: number, height: number): Box {
+  const clip = (v: number, max: number): number => Math.min(max, Math.max(0, Math.round(v)))
+  return [clip(c.x1, width), clip(c.y1, height), clip(c.x2, width), clip(c.y2, height)]
+}
+
+/** Input pixels → integer pixels of the upright source image, clipped to it. */
+export const toSourceBox = (c: Candidate, lb: Letterbox): Box => toBox(toSource(c, lb), lb.width, lb.height)
+
+/**
+ * Candidates from every view of one image (already in source pixels) → its faces: NMS across
+ * views, integer boxes, empty ones dropped, in reading order (face_1 is the leftmost).
+ */
+export function finalize (candidates: Candidate[], iouThreshold: number, width: number, height: number): Face[] {
+  return nms(candidates, iouThreshold)
+    .map((c) => ({ box: toBox(c, width, height), score: Math.round(c.score * 1e4) / 1e4 }))
+    .filter((f) => f.box[2] > f.box[0] && f.box[3] > f.box[1])
+    .sort((a, b) => a.box[0] - b.box[0] || a.box[1] - b.box[1])
+}
+
+/** The whole post-processing of one full-image view: a pure function of the output, the thresholds and the geometry. */
 export function postprocess (output: Float32Array, dims: readonly number[], lb: Letterbox, thresholds: { confidence: number, iou: number }): Face[] {
   const [, channels = 0, anchors = 0] = dims
-  const kept = nms(decodeYolov8(output, channels, anchors, thresholds.confidence), thresholds.iou)
-  return kept
-    .map((c) => ({ box: toSourceBox(c, lb), score: Math.round(c.score * 1e4) / 1e4 }))
-    .filter((f) => f.box[2] > f.box[0] && f.box[3] > f.box[1])
-    .sort((a, b) => a.box[0] - b.box[0] || a.box[1] - b.box[1]) // stable, reading order: face_1 is leftmost
+  const candidates = decodeYolov8(output, channels, anchors, thresholds.confidence).map((c) => toSource(c, lb))
+  return finalize(candidates, thresholds.iou, lb.width, lb.height)
 }

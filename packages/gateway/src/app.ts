@@ -1,5 +1,6 @@
 import multipart from '@fastify/multipart'
 import websocket from '@fastify/websocket'
+import type { Topics } from '@faceblur/contracts'
 import type { Bus, ObjectStore } from '@faceblur/service-kit'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from '@faceblur/service-kit'
@@ -17,19 +18,21 @@ declare module 'fastify' {
     bus: Bus
     store: ObjectStore
     view: TaskView
+    topics: Topics
   }
 }
 
-export interface GatewayDeps { config: GatewayConfig, bus: Bus, store: ObjectStore, view: TaskView, logger: Logger }
+export interface GatewayDeps { config: GatewayConfig, bus: Bus, store: ObjectStore, view: TaskView, topics: Topics, logger: Logger }
 
 /** The HTTP app, with its bus, store and view handed in (the entry point owns their lifecycles). */
-export async function buildApp ({ config, bus, store, view, logger }: GatewayDeps): Promise<FastifyInstance> {
+export async function buildApp ({ config, bus, store, view, topics, logger }: GatewayDeps): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = logger
   const app = Fastify({ loggerInstance, bodyLimit: config.FACEBLUR_MAX_UPLOAD_BYTES + 64 * 1024 })
   app.decorate('config', config)
   app.decorate('bus', bus)
   app.decorate('store', store)
   app.decorate('view', view)
+  app.decorate('topics', topics)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: { code: 'FB_ERR_ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url}` } })

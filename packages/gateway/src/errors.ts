@@ -8,14 +8,15 @@ const LIBRARY_CODES: Record<string, ErrorCode> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'FB_ERR_UPLOAD_NOT_MULTIPART',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'FB_ERR_UPLOAD_NOT_MULTIPART',
   FST_PARTS_LIMIT: 'FB_ERR_UPLOAD_TOO_LARGE',
-  FST_FILES_LIMIT: 'FB_ERR_UPLOAD_TOO_LARGE'
+  FST_FILES_LIMIT: 'FB_ERR_UPLOAD_TOO_LARGE',
+  FST_ERR_VALIDATION: 'FB_ERR_REQUEST_INVALID'
 }
 
 export function toFaceBlurError (err: FastifyError | FaceBlurError | Error): FaceBlurError {
   if (err instanceof FaceBlurError) return err
   const code = (err as FastifyError).code
   const mapped = code === undefined ? undefined : LIBRARY_CODES[code]
-  if (mapped !== undefined) return new FaceBlurError(mapped, ERRORS[mapped].message, { cause: err })
+  if (mapped !== undefined) return new FaceBlurError(mapped, mapped === 'FB_ERR_REQUEST_INVALID' ? err.message : ERRORS[mapped].message, { cause: err })
   const status = (err as FastifyError).statusCode
   if (status !== undefined && status >= 400 && status < 500) {
     // Any other client error fastify raised (bad JSON, unsupported content type, …).

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { namesFor } from '@faceblur/contracts'
 import { createBus, createLogger, createObjectStore, onShutdown, provision } from '@faceblur/service-kit'
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
@@ -12,12 +13,13 @@ const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${c
 const store = createObjectStore({
   endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
 })
-await provision(bus, store, config)
+const { topics } = namesFor(config.FACEBLUR_NAMESPACE)
+await provision(bus, store, topics, config)
 const view = new TaskView(config.FACEBLUR_RESULT_TTL_HOURS * 3600_000)
-const feed = await startStatusFeed(bus, view, logger)
+const feed = await startStatusFeed(bus, topics, view, logger)
 const sweeper = setInterval(() => view.sweep(), 60_000).unref()
 
-const app = await buildApp({ config, bus, store, view, logger })
+const app = await buildApp({ config, bus, store, view, topics, logger })
 await app.listen({ port: config.PORT, host: config.HOST })
 
 onShutdown(logger, async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { TOPICS, codecs } from '@faceblur/contracts'
+import { codecs, type Topics } from '@faceblur/contracts'
 import type { Bus, Logger, Subscription } from '@faceblur/service-kit'
 import type { TaskView } from './task-view.js'
 
@@ -7,10 +7,10 @@ import type { TaskView } from './task-view.js'
  * Feeds the task view from the whole status topic. Each gateway instance reads it from the start
  * under a group of its own, so every instance holds every task and a restart loses nothing.
  */
-export async function startStatusFeed (bus: Bus, view: TaskView, logger: Logger): Promise<Subscription> {
+export async function startStatusFeed (bus: Bus, topics: Topics, view: TaskView, logger: Logger): Promise<Subscription> {
   return await bus.consume({
     groupId: `gateway-view-${randomUUID()}`,
-    topics: [TOPICS.status],
+    topics: [topics.status],
     fromBeginning: true,
     partitionsConcurrently: 6,
     handle: async (message) => {

@@ -9,6 +9,7 @@ import { Value } from '@sinclair/typebox/value'
 export const SharedEnv = {
   KAFKA_BROKERS: Type.String({ default: '127.0.0.1:9092', description: 'comma-separated host:port list' }),
   KAFKA_CLIENT_ID: Type.String({ default: 'faceblur' }),
+  FACEBLUR_NAMESPACE: Type.String({ default: '', pattern: '^[a-zA-Z0-9._-]*$', description: 'prefix of every topic and consumer group' }),
   FACEBLUR_TOPIC_PARTITIONS: Type.Integer({ default: 6, minimum: 1, description: 'partitions of each topic the project creates' }),
   S3_ENDPOINT: Type.String({ default: 'http://127.0.0.1:9000', description: 'S3/MinIO endpoint URL' }),
   S3_ACCESS_KEY: Type.String({ default: 'faceblur' }),

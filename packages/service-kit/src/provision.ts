@@ -1,24 +1,24 @@
-import { TOPICS } from '@faceblur/contracts'
+import type { Topics } from '@faceblur/contracts'
 import type { Bus, TopicSpec } from './bus.js'
 import type { ObjectStore } from './object-store.js'
 
 /** Every topic of the pipeline, created by the project rather than left to auto-creation. */
-export function pipelineTopics (partitions: number, statusRetentionMs: number): TopicSpec[] {
+export function pipelineTopics (topics: Topics, partitions: number, statusRetentionMs: number): TopicSpec[] {
   return [
-    { topic: TOPICS.submitted, partitions },
-    { topic: TOPICS.facesDetected, partitions },
+    { topic: topics.submitted, partitions },
+    { topic: topics.facesDetected, partitions },
     {
-      topic: TOPICS.status,
+      topic: topics.status,
       partitions,
       // The status topic is the task view's source of truth: it is kept as long as results are.
       config: { 'retention.ms': String(statusRetentionMs) }
     },
-    { topic: TOPICS.deadLetter, partitions: 1 }
+    { topic: topics.deadLetter, partitions: 1 }
   ]
 }
 
 /** Idempotent: safe for every service to run at start-up, concurrently. */
-export async function provision (bus: Bus, store: ObjectStore, config: { FACEBLUR_TOPIC_PARTITIONS: number, FACEBLUR_RESULT_TTL_HOURS: number }): Promise<void> {
+export async function provision (bus: Bus, store: ObjectStore, topics: Topics, config: { FACEBLUR_TOPIC_PARTITIONS: number, FACEBLUR_RESULT_TTL_HOURS: number }): Promise<void> {
   const retentionMs = Math.round(config.FACEBLUR_RESULT_TTL_HOURS * 3600_000)
-  await Promise.all([bus.ensureTopics(pipelineTopics(config.FACEBLUR_TOPIC_PARTITIONS, retentionMs)), store.ensureBucket()])
+  await Promise.all([bus.ensureTopics(pipelineTopics(topics, config.FACEBLUR_TOPIC_PARTITIONS, retentionMs)), store.ensureBucket()])
 }

@@ -1,5 +1,5 @@
 import {
-  FaceBlurError, TOPICS, codecs, type EventCodec, type Stage, type TaskKind, type TaskStatusV1
+  FaceBlurError, codecs, type EventCodec, type Stage, type TaskKind, type TaskStatusV1, type Topics
 } from '@faceblur/contracts'
 import type { Logger } from 'pino'
 import type { Bus, BusMessage, OutgoingMessage, Subscription } from './bus.js'
@@ -12,8 +12,10 @@ export interface StageContext {
 
 export interface StageDefinition<T extends { task_id: string, kind: TaskKind }> {
   stage: Stage
+  /** Every topic of the deployment (the stage consumes `consumes` of them and publishes to others). */
+  topics: Topics
   groupId: string
-  topic: string
+  consumes: keyof Topics
   codec: EventCodec<T>
   /** Which events this stage acts on; others are committed and skipped. */
   accepts?: (event: T) => boolean
@@ -24,8 +26,8 @@ export interface StageDefinition<T extends { task_id: string, kind: TaskKind }> 
   partitionsConcurrently?: number
 }
 
-export const statusMessage = (status: TaskStatusV1): OutgoingMessage =>
-  ({ topic: TOPICS.status, key: status.task_id, value: codecs.taskStatus.encode(status) })
+export const statusMessage = (topics: Topics, status: TaskStatusV1): OutgoingMessage =>
+  ({ topic: topics.status, key: status.task_id, value: codecs.taskStatus.encode(status) })
 
 /**
  * The consume → process → publish → commit loop every stage shares.
@@ -56,11 +58,11 @@ export async function runStage<T extends { task_id: string, kind: TaskKind }> (b
       stage: def.stage,
       at: new Date().toISOString()
     })
-    const out: OutgoingMessage[] = [{ topic: TOPICS.deadLetter, key: message.key ?? taskId ?? 'unknown', value: letter }]
+    const out: OutgoingMessage[] = [{ topic: def.topics.deadLetter, key: message.key ?? taskId ?? 'unknown', value: letter }]
     if (taskId !== undefined) {
       // An invalid event's kind is untrusted; it only labels the FAILURE in the task view.
       const kind = guessKind(raw)
-      out.push(statusMessage(status({ task_id: taskId, kind }, {
+      out.push(statusMessage(def.topics, status({ task_id: taskId, kind }, {
         status: 'FAILURE', error: { code: 'FB_ERR_EVENT_INVALID', message: `invalid ${message.topic} event: ${reason}` }
       })))
     }
@@ -70,7 +72,7 @@ export async function runStage<T extends { task_id: string, kind: TaskKind }> (b
 
   return await bus.consume({
     groupId: def.groupId,
-    topics: [def.topic],
+    topics: [def.topics[def.consumes]],
     // A stage's group must never skip work produced before it first joined.
     fromBeginning: true,
     partitionsConcurrently: def.partitionsConcurrently ?? 1,
@@ -84,7 +86,7 @@ export async function runStage<T extends { task_id: string, kind: TaskKind }> (b
       try {
         const ctx: StageContext = {
           log,
-          started: async () => { await bus.publish([statusMessage(status(event, { status: 'STARTED' }))]) }
+          started: async () => { await bus.publish([statusMessage(def.topics, status(event, { status: 'STARTED' }))]) }
         }
         await bus.publish(await def.process(event, ctx))
         await def.afterPublish?.(event, ctx)
@@ -96,7 +98,7 @@ export async function runStage<T extends { task_id: string, kind: TaskKind }> (b
           throw coded
         }
         log.info({ code: coded.code, reason: coded.message }, 'task failed')
-        await bus.publish([statusMessage(status(event, { status: 'FAILURE', error: { code: coded.code, message: coded.message } }))])
+        await bus.publish([statusMessage(def.topics, status(event, { status: 'FAILURE', error: { code: coded.code, message: coded.message } }))])
       }
     }
   })

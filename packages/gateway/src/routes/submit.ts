@@ -1,9 +1,22 @@
 import { randomUUID } from 'node:crypto'
 import {
-  FaceBlurError, TOPICS, codecs, uploadKey, type SubmitResponse, type TaskKind, type TaskStatusV1, type TaskSubmittedV1
+  FaceBlurError, codecs, uploadKey, type SubmitResponse, type TaskKind, type TaskStatusV1, type TaskSubmittedV1
 } from '@faceblur/contracts'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { checkImage } from '../image-check.js'
+
+/** Per-task blur options, as query parameters of `/blur_faces`; the blurrer's configuration supplies the rest. */
+const blurQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    mode: { type: 'string', enum: ['gaussian', 'pixelate', 'solid'] },
+    shape: { type: 'string', enum: ['rectangle', 'ellipse'] },
+    padding: { type: 'number', minimum: 0, maximum: 1 }
+  }
+} as const
+
+interface BlurQuery { mode?: 'gaussian' | 'pixelate' | 'solid', shape?: 'rectangle' | 'ellipse', padding?: number }
 
 const submitSchema = {
   consumes: ['multipart/form-data'],
@@ -14,7 +27,7 @@ const submitSchema = {
 
 /** `POST /detect_faces` and `POST /blur_faces`: store the upload, publish `submitted`, answer the id. */
 export const submitRoutes: FastifyPluginAsync = async (app) => {
-  const submit = (kind: TaskKind) => async (request: import('fastify').FastifyRequest): Promise<SubmitResponse> => {
+  const submit = (kind: TaskKind) => async (request: FastifyRequest<{ Querystring: BlurQuery }>): Promise<SubmitResponse> => {
     if (!request.isMultipart()) throw new FaceBlurError('FB_ERR_UPLOAD_NOT_MULTIPART')
     const part = await request.file({ limits: { fileSize: app.config.FACEBLUR_MAX_UPLOAD_BYTES, files: 1 } })
     if (part === undefined || part.fieldname !== 'file') {
@@ -31,11 +44,12 @@ export const submitRoutes: FastifyPluginAsync = async (app) => {
     const source = { bucket: app.store.bucket, key: uploadKey(taskId), content_type: image.contentType, bytes: bytes.length }
     await app.store.put(source.key, bytes, image.contentType)
     const now = new Date().toISOString()
-    const submitted: TaskSubmittedV1 = { task_id: taskId, kind, source, submitted_at: now }
+    const blur = kind === 'blur' && Object.keys(request.query ?? {}).length > 0 ? { blur: request.query } : undefined
+    const submitted: TaskSubmittedV1 = { task_id: taskId, kind, source, ...(blur === undefined ? {} : { options: blur }), submitted_at: now }
     const pending: TaskStatusV1 = { task_id: taskId, kind, status: 'PENDING', stage: 'gateway', at: now }
     await app.bus.publish([
-      { topic: TOPICS.status, key: taskId, value: codecs.taskStatus.encode(pending) },
-      { topic: TOPICS.submitted, key: taskId, value: codecs.taskSubmitted.encode(submitted) }
+      { topic: app.topics.status, key: taskId, value: codecs.taskStatus.encode(pending) },
+      { topic: app.topics.submitted, key: taskId, value: codecs.taskSubmitted.encode(submitted) }
     ])
     app.view.apply(pending) // answer polls at once, before the feed brings the event back
     log.info({ bytes: bytes.length, ...image }, 'task submitted')
@@ -43,5 +57,5 @@ export const submitRoutes: FastifyPluginAsync = async (app) => {
   }
 
   app.post('/detect_faces', { schema: { ...submitSchema, summary: 'Detect faces; the result is their boxes' } }, submit('detect'))
-  app.post('/blur_faces', { schema: { ...submitSchema, summary: 'Blur every face; the result is the image' } }, submit('blur'))
+  app.post('/blur_faces', { schema: { ...submitSchema, querystring: blurQuery, summary: 'Blur every face; the result is the image' } }, submit('blur'))
 }
