@@ -10,6 +10,7 @@ export const DetectorEnv = {
   // Low on purpose: a missed face is a privacy leak, a blurred doll is not.
   FACEBLUR_CONFIDENCE: Type.Number({ default: 0.25, exclusiveMinimum: 0, maximum: 1 }),
   FACEBLUR_IOU: Type.Number({ default: 0.45, exclusiveMinimum: 0, maximum: 1 }),
+  FACEBLUR_DETECTOR_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'images in flight: the next decodes while the current is inferred' }),
   FACEBLUR_TILE_ABOVE: Type.Integer({ default: 1600, minimum: 0, description: 'tile images whose longer side exceeds this many pixels (0 = never tile)' }),
   FACEBLUR_TILE_SIZE: Type.Integer({ default: 960, minimum: 320, description: 'tile side in source pixels' }),
   FACEBLUR_TILE_OVERLAP: Type.Number({ default: 0.25, minimum: 0, maximum: 0.5, description: 'fraction of a tile shared with its neighbour' }),

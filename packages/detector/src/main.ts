@@ -28,7 +28,7 @@ const store = createObjectStore({
 })
 const names = namesFor(config.FACEBLUR_NAMESPACE)
 await provision(bus, store, names.topics, config)
-const stage = await startDetectorStage({ bus, store, detector, logger, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, names })
+const stage = await startDetectorStage({ bus, store, detector, logger, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, concurrency: config.FACEBLUR_DETECTOR_CONCURRENCY, names })
 
 const health = config.FACEBLUR_DETECTOR_HEALTH_PORT === 0
   ? undefined

@@ -6,20 +6,22 @@ import type { Detector } from './detector.js'
  * The detector stage: a submitted task in, faces out. A detect task ends here with `SUCCESS`;
  * a blur task's faces go on to the blurrer.
  */
-export async function startDetectorStage (deps: { bus: Bus, store: ObjectStore, detector: Detector, logger: Logger, keepOriginals: boolean, names: { topics: Topics, groups: ConsumerGroups } }): Promise<Subscription> {
-  const { bus, store, detector, logger, keepOriginals, names: { topics, groups } } = deps
+export async function startDetectorStage (deps: { bus: Bus, store: ObjectStore, detector: Detector, logger: Logger, keepOriginals: boolean, concurrency: number, names: { topics: Topics, groups: ConsumerGroups } }): Promise<Subscription> {
+  const { bus, store, detector, logger, keepOriginals, concurrency, names: { topics, groups } } = deps
   return await runStage<TaskSubmittedV1>(bus, logger, {
     stage: 'detector',
     topics,
     groupId: groups.detector,
     consumes: 'submitted',
+    // Several partitions at once: decoding (sharp, libuv threads) overlaps the serialized model runs.
+    partitionsConcurrently: concurrency,
     codec: codecs.taskSubmitted,
     async process (task, { started, log }) {
       await started()
       const image = await store.get(task.source.key)
       const t0 = performance.now()
-      const { image: size, faces } = await detector.detect(image)
-      log.debug({ faces: faces.length, ms: Math.round(performance.now() - t0) }, 'detected')
+      const { image: size, faces, views } = await detector.detect(image)
+      log.debug({ faces: faces.length, views, ms: Math.round(performance.now() - t0) }, 'detected')
       if (task.kind === 'detect') {
         return [statusMessage(topics, {
           task_id: task.task_id,

@@ -1,0 +1,86 @@
+// Detector speed on real photos, raw session against the whole stage, in one run.
+//   pnpm bench:detector        (from the repository root; BENCH_IMAGES=N for more images)
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { createDetector } from '../src/detector.js'
+import { prepare } from '../src/image.js'
+import { toChwFloat } from '../src/letterbox.js'
+import { openModel, type ProviderChoice } from '../src/onnx-session.js'
+
+const modelPath = process.env.FACEBLUR_MODEL_PATH
+if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set (`npm run model` prints it)')
+const N = Number(process.env.BENCH_IMAGES ?? 60)
+const provider = (process.env.FACEBLUR_EXECUTION_PROVIDER ?? 'auto') as ProviderChoice
+
+const root = join(import.meta.dirname, '../../..')
+const seed = readFileSync(join(root, '../shared/fixtures/seed_test.jpg'))
+const photos = [
+  seed,
+  readFileSync(join(root, 'e2e/fixtures/astronaut.png')),
+  await sharp(seed).resize(1024).jpeg({ quality: 90 }).toBuffer(),
+  await sharp(seed).extract({ left: 0, top: 0, width: 817, height: 1000 }).jpeg({ quality: 90 }).toBuffer()
+]
+const images = Array.from({ length: N }, (_, i) => photos[i % photos.length]!)
+
+const session = await openModel(modelPath, provider)
+const detector = createDetector(session, 'yolov8n-face', { confidence: 0.25, iou: 0.45, maxPixels: 64_000_000 })
+
+const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!
+function report (name: string, perImage: number[], wallMs: number): number {
+  const rate = (perImage.length / wallMs) * 1000
+  console.log(`${name.padEnd(38)} ${rate.toFixed(1).padStart(7)} img/s   p50 ${pct(perImage, 0.5).toFixed(1).padStart(6)} ms   p95 ${pct(perImage, 0.95).toFixed(1).padStart(6)} ms`)
+  return rate
+}
+
+async function timed (fn: (img: Buffer) => Promise<unknown>, list: Buffer[]): Promise<{ per: number[], wall: number }> {
+  const per: number[] = []
+  const t0 = performance.now()
+  for (const img of list) {
+    const s = performance.now()
+    await fn(img)
+    per.push(performance.now() - s)
+  }
+  return { per, wall: performance.now() - t0 }
+}
+
+// Warm-up: the first runs allocate the arena and JIT the JS.
+for (const p of photos) await detector.detect(p)
+
+const tensors = await Promise.all(images.map(async (img) => toChwFloat((await prepare(img, session.inputSize, 64_000_000)).rgb, session.inputSize, session.inputSize)))
+const raw = await (async () => {
+  const per: number[] = []
+  const t0 = performance.now()
+  for (const tensor of tensors) {
+    const s = performance.now()
+    await session.run(tensor)
+    per.push(performance.now() - s)
+  }
+  return { per, wall: performance.now() - t0 }
+})()
+const stage = await timed((img) => detector.detect(img), images)
+
+// Two images in flight, as the stage runs with FACEBLUR_DETECTOR_CONCURRENCY=2: the next image
+// decodes while the current one is inferred.
+const overlapped = await (async () => {
+  const per: number[] = []
+  const t0 = performance.now()
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < images.length) {
+      const img = images[next++]!
+      const s = performance.now()
+      await detector.detect(img)
+      per.push(performance.now() - s)
+    }
+  }
+  await Promise.all([worker(), worker()])
+  return { per, wall: performance.now() - t0 }
+})()
+
+console.log(`detector benchmark: ${N} real photos (${photos.length} distinct, 512 px to 1634 px), provider ${session.provider}, model ${session.sha256.slice(0, 12)}`)
+const rawRate = report('raw session.run (tensor ready)', raw.per, raw.wall)
+const stageRate = report('stage, one at a time', stage.per, stage.wall)
+const overlapRate = report('stage, 2 in flight (decode ‖ infer)', overlapped.per, overlapped.wall)
+console.log(`stage overhead over raw inference: one at a time ${((rawRate / stageRate - 1) * 100).toFixed(1)}%, 2 in flight ${((rawRate / overlapRate - 1) * 100).toFixed(1)}%`)
+await session.release()
