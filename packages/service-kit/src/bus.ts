@@ -60,17 +60,18 @@ export function createBus ({ brokers, clientId, logger }: { brokers: string[], c
     }
   })
   const admin = kafka.admin()
-  let producer: Producer | undefined
+  let producer: Promise<Producer> | undefined
   const consumers = new Set<Consumer>()
 
+  // Connect once, on first use; concurrent first publishes all wait for the same connection.
   async function connectedProducer (): Promise<Producer> {
-    if (producer === undefined) {
+    producer ??= (async () => {
       // Idempotent: a retried send after a broker hiccup does not duplicate the message.
       const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
-      producer = p
       await p.connect()
-    }
-    return producer
+      return p
+    })()
+    return await producer
   }
 
   let adminConnected: Promise<void> | undefined
@@ -93,7 +94,8 @@ export function createBus ({ brokers, clientId, logger }: { brokers: string[], c
     },
 
     async consume ({ groupId, topics, fromBeginning = false, handle, partitionsConcurrently = 1 }) {
-      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 500, maxRetryTime: 10_000 } })
+      // A 10 s session (kafkajs: 30 s): a crashed stage's partitions move to its peers sooner.
+      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 1_000, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 500, maxRetryTime: 10_000 } })
       consumers.add(consumer)
       await consumer.connect()
       await consumer.subscribe({ topics, fromBeginning })
@@ -158,7 +160,7 @@ export function createBus ({ brokers, clientId, logger }: { brokers: string[], c
 
     async close () {
       await Promise.allSettled([...consumers].map((c) => c.disconnect()))
-      await producer?.disconnect()
+      if (producer !== undefined) await (await producer).disconnect()
       if (adminConnected !== undefined) await admin.disconnect()
     }
   }

@@ -1,0 +1,83 @@
+// Reads a namespace's status and dead-letter topics the way the gateway does, for tests that
+// talk to Kafka directly (as bulk producers do).
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { advance, codecs, namesFor, type DeadLetterV1, type TaskStatusV1 } from '@faceblur/contracts'
+import { createBus, createObjectStore, loadEnvConfig, SharedEnv, type Bus, type ObjectStore, type Subscription } from '@faceblur/service-kit'
+import { pino } from 'pino'
+
+export interface Pipeline {
+  bus: Bus
+  store: ObjectStore
+  topics: ReturnType<typeof namesFor>['topics']
+  statuses: Map<string, TaskStatusV1>
+  deadLetters: DeadLetterV1[]
+  waitFor: (taskIds: string[], done: (s: TaskStatusV1) => boolean, timeoutMs?: number) => Promise<void>
+  close: () => Promise<void>
+}
+
+export async function connect (namespace: string): Promise<Pipeline> {
+  const config = loadEnvConfig(SharedEnv, { ...process.env, FACEBLUR_NAMESPACE: namespace })
+  const { topics } = namesFor(namespace)
+  const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'e2e-watcher', logger: pino({ level: 'error' }) })
+  const store = createObjectStore({
+    endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
+  })
+  await store.ensureBucket()
+  await bus.ensureTopics([
+    { topic: topics.submitted, partitions: 6 }, { topic: topics.facesDetected, partitions: 6 },
+    { topic: topics.status, partitions: 6 }, { topic: topics.deadLetter, partitions: 1 }
+  ])
+  const statuses = new Map<string, TaskStatusV1>()
+  const deadLetters: DeadLetterV1[] = []
+  const subscription: Subscription = await bus.consume({
+    groupId: `e2e-watcher-${randomUUID()}`,
+    topics: [topics.status, topics.deadLetter],
+    fromBeginning: true,
+    partitionsConcurrently: 7,
+    handle: async (m) => {
+      if (m.topic === topics.deadLetter) {
+        const parsed = codecs.deadLetter.parse(m.value)
+        if (parsed.ok) deadLetters.push(parsed.value)
+        return
+      }
+      const parsed = codecs.taskStatus.parse(m.value)
+      if (parsed.ok) statuses.set(parsed.value.task_id, advance(statuses.get(parsed.value.task_id), parsed.value))
+    }
+  })
+  return {
+    bus,
+    store,
+    topics,
+    statuses,
+    deadLetters,
+    async waitFor (taskIds, done, timeoutMs = 90_000) {
+      const deadline = Date.now() + timeoutMs
+      while (Date.now() < deadline) {
+        if (taskIds.every((id) => { const s = statuses.get(id); return s !== undefined && done(s) })) return
+        await sleep(100)
+      }
+      const missing = taskIds.filter((id) => { const s = statuses.get(id); return s === undefined || !done(s) })
+      throw new Error(`${missing.length} of ${taskIds.length} tasks not done after ${timeoutMs} ms: ${missing.slice(0, 3).map((id) => `${id}=${statuses.get(id)?.status}`).join(', ')}`)
+    },
+    async close () {
+      await subscription.stop()
+      await bus.close()
+    }
+  }
+}
+
+/** What a bulk producer does: put the image in the bucket, then produce `submitted`. */
+export async function submitDirect (p: Pipeline, kind: 'detect' | 'blur', image: Buffer, contentType = 'image/jpeg'): Promise<string> {
+  const taskId = randomUUID()
+  const key = `uploads/${taskId}`
+  await p.store.put(key, image, contentType)
+  await p.bus.publish([{
+    topic: p.topics.submitted,
+    key: taskId,
+    value: codecs.taskSubmitted.encode({
+      task_id: taskId, kind, source: { bucket: p.store.bucket, key, content_type: contentType, bytes: image.length }, submitted_at: new Date().toISOString()
+    })
+  }])
+  return taskId
+}
