@@ -21,7 +21,7 @@ export interface ModelSession {
 }
 
 /** Checks the model has the one layout this detector decodes, or says clearly what it has. */
-function checkLayout (session: ort.InferenceSession): { input: string, output: string, size: number, dims: number[] } {
+export function checkLayout (session: Pick<ort.InferenceSession, 'inputNames' | 'outputNames' | 'inputMetadata' | 'outputMetadata'>): { input: string, output: string, size: number, dims: number[] } {
   const input = session.inputMetadata[0]
   const output = session.outputMetadata[0]
   const inShape = input !== undefined && input.isTensor ? input.shape : []

@@ -47,12 +47,15 @@ t.test('boxes refer to the upright image when EXIF says rotate', async (t) => {
   })
 })
 
-t.test('grey, alpha and 16-bit images work', async (t) => {
+t.test('grey, CMYK, alpha, 16-bit and WebP images work', async (t) => {
   const variants = {
     grey: await sharp(seed).greyscale().jpeg().toBuffer(),
     alpha: await sharp(seed).ensureAlpha(0.9).png().toBuffer(),
-    sixteenBit: await sharp(seed).toColourspace('rgb16').png().toBuffer()
+    sixteenBit: await sharp(seed).toColourspace('rgb16').png().toBuffer(),
+    cmyk: await sharp(seed).toColourspace('cmyk').jpeg().toBuffer(),
+    webp: await sharp(seed).webp().toBuffer()
   }
+  t.equal((await sharp(variants.cmyk).metadata()).space, 'cmyk', 'the CMYK fixture really is CMYK')
   for (const [name, bytes] of Object.entries(variants)) {
     const { faces } = await detector.detect(bytes)
     t.equal(faces.length, 2, `${name}: two faces`)
