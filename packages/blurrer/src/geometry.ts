@@ -32,8 +32,11 @@ export function reducedSize (region: Region, cells: number): { width: number, he
   return { width: Math.max(1, Math.round(region.width * factor)), height: Math.max(1, Math.round(region.height * factor)) }
 }
 
-/** Smoothing after enlarging a reduced gaussian region back, scaled with the region so blocks never show. */
-export const smoothingSigma = (region: Region): number => Math.max(0.5, Math.max(region.width, region.height) / 16)
+/** Longer side at which a gaussian region is smoothed before its final enlargement. */
+export const SMOOTHING_SIZE = 64
+
+/** Smoothing of a reduced gaussian region, scaled with it so the cells never show. */
+export const smoothingSigma = (size: { width: number, height: number }): number => Math.max(0.5, Math.max(size.width, size.height) / 16)
 
 /**
  * Keeps `anonymised` inside the ellipse inscribed in the region and `original` outside it, in
