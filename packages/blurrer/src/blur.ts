@@ -2,7 +2,7 @@
 // them in the raw pixels, and re-encode once in the input's format with no metadata at all.
 import sharp from 'sharp'
 import { FaceBlurError, type Box } from '@faceblur/contracts'
-import { CELLS_ACROSS, SMOOTHING_SIZE, paddedRegion, pasteRegion, reducedSize, selectEllipse, smoothingSigma, solidFill, type Region } from './geometry.js'
+import { CELLS_ACROSS, SMOOTHING_SIZE, cropRegion, overlaps, paddedRegion, pasteRegion, reducedSize, selectEllipse, smoothingSigma, solidFill, type Region } from './geometry.js'
 
 export type BlurMode = 'gaussian' | 'pixelate' | 'solid'
 export type BlurShape = 'rectangle' | 'ellipse'
@@ -40,10 +40,9 @@ function decodeError (err: unknown): FaceBlurError {
  * A gaussian's smoothing happens at a small intermediate size, so its cost does not grow with
  * the face (a sigma scaled to a 2000 px face would take seconds at full size).
  */
-async function reduceAndEnlarge (img: Raw, region: Region, mode: 'gaussian' | 'pixelate'): Promise<Buffer> {
-  const { width, height, channels } = img
+async function reduceAndEnlarge (original: Buffer, region: Region, channels: Raw['channels'], mode: 'gaussian' | 'pixelate'): Promise<Buffer> {
   const small = reducedSize(region, CELLS_ACROSS[mode])
-  const reduced = await sharp(img.data, { raw: { width, height, channels } }).extract(region)
+  const reduced = await sharp(original, { raw: { width: region.width, height: region.height, channels } })
     .resize(small.width, small.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer()
   if (mode === 'pixelate') {
     return await sharp(reduced, { raw: { ...small, channels } })
@@ -60,12 +59,13 @@ async function reduceAndEnlarge (img: Raw, region: Region, mode: 'gaussian' | 'p
 
 /** The region's pixels, anonymised by `policy` (raw, same size and channels). */
 async function anonymise (img: Raw, region: Region, policy: BlurPolicy): Promise<Buffer> {
-  const { width, height, channels } = img
+  const { channels } = img
+  // Cut in JS: sharp then only ever sees the small region, never the whole (maybe 24 MP) image.
+  const original = cropRegion(img.data, img.width, region, channels)
   const pixels = policy.mode === 'solid'
     ? solidFill(region.width, region.height, channels)
-    : await reduceAndEnlarge(img, region, policy.mode)
+    : await reduceAndEnlarge(original, region, channels, policy.mode)
   if (policy.shape === 'rectangle') return pixels
-  const original = await sharp(img.data, { raw: { width, height, channels } }).extract(region).raw().toBuffer()
   return selectEllipse(pixels, original, region.width, region.height, channels)
 }
 
@@ -90,12 +90,15 @@ export async function blurFaces (encoded: Buffer, boxes: readonly Box[], policy:
   const output = OUTPUT_FORMATS[format] === undefined ? { ...OUTPUT_FORMATS.png!, format: 'png' } : { ...OUTPUT_FORMATS[format]!, format }
 
   const regions = boxes.map((b) => paddedRegion(b, policy.padding, img.width, img.height)).filter((r): r is Region => r !== null)
-  // In turn, each region read from the image as the previous ones left it: where faces overlap,
-  // an ellipse's untouched corners never restore pixels another face's blur already replaced.
-  // Pixels are replaced, never blended, so alpha stays exact and nothing shows through.
-  for (const region of regions) {
-    pasteRegion(img.data, img.width, await anonymise(img, region, policy), region, img.channels)
-  }
+  // Regions that overlap no other are independent: anonymised side by side. Overlapping ones go
+  // in turn, each read from the image as the previous ones left it, so an ellipse's untouched
+  // corners never restore pixels another face's blur already replaced. Pixels are replaced,
+  // never blended, so alpha stays exact and nothing shows through.
+  const alone = regions.filter((r) => !regions.some((o) => o !== r && overlaps(r, o)))
+  const tangled = regions.filter((r) => !alone.includes(r))
+  const done = await Promise.all(alone.map(async (region) => ({ region, pixels: await anonymise(img, region, policy) })))
+  for (const { region, pixels } of done) pasteRegion(img.data, img.width, pixels, region, img.channels)
+  for (const region of tangled) pasteRegion(img.data, img.width, await anonymise(img, region, policy), region, img.channels)
 
   // One encode for all faces, however many. sharp writes no metadata unless asked
   // (withMetadata/keepMetadata), so EXIF, GPS and thumbnails are dropped here.

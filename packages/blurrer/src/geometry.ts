@@ -59,6 +59,20 @@ export function selectEllipse (anonymised: Buffer, original: Buffer, width: numb
   return anonymised
 }
 
+export const overlaps = (a: Region, b: Region): boolean =>
+  a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height
+
+/** Copies a region's pixels out of a raw image (the inverse of `pasteRegion`). */
+export function cropRegion (image: Buffer, imageWidth: number, region: Region, channels: number): Buffer {
+  const rowBytes = region.width * channels
+  const out = Buffer.allocUnsafe(rowBytes * region.height)
+  for (let y = 0; y < region.height; y++) {
+    const from = ((region.top + y) * imageWidth + region.left) * channels
+    image.copy(out, y * rowBytes, from, from + rowBytes)
+  }
+  return out
+}
+
 /** Copies a raw region's pixels into the raw image it was cut from, in place. */
 export function pasteRegion (image: Buffer, imageWidth: number, pixels: Buffer, region: Region, channels: number): void {
   const rowBytes = region.width * channels

@@ -106,3 +106,14 @@ t.test('a broken image is a coded, non-retriable error', async (t) => {
   await t.rejects(blurFaces(seed.subarray(0, 4000), FACES, { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS),
     { code: 'FB_ERR_IMAGE_UNDECODABLE', retriable: false })
 })
+
+t.test('overlapping faces are all blurred (the later ellipse does not restore the earlier blur)', async (t) => {
+  const overlapping: Box[] = [[232, 170, 622, 697], [400, 300, 800, 800]]
+  const out = await blurFaces(seed, overlapping, { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS)
+  const blurred = await grey(out.data)
+  for (const face of overlapping) {
+    const before = stats(original, blurred, core(face))
+    const after = stats(blurred, original, core(face))
+    t.ok(after.detail * 10 < before.detail, `detail ${before.detail.toFixed(0)} → ${after.detail.toFixed(1)}`)
+  }
+})

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { paddedRegion, pasteRegion, reducedSize, selectEllipse, solidFill } from '../src/geometry.js'
+import { cropRegion, overlaps, paddedRegion, pasteRegion, reducedSize, selectEllipse, solidFill } from '../src/geometry.js'
 
 t.test('padding grows the box on every side and is clipped to the image', async (t) => {
   t.same(paddedRegion([100, 100, 200, 300], 0.2, 1000, 1000), { left: 80, top: 60, width: 140, height: 280 })
@@ -35,4 +35,20 @@ t.test('pasting writes the region into the image and nothing else', async (t) =>
 t.test('solid fill is opaque black', async (t) => {
   t.same([...solidFill(2, 1, 4)], [0, 0, 0, 255, 0, 0, 0, 255])
   t.same([...solidFill(2, 1, 3)], [0, 0, 0, 0, 0, 0])
+})
+
+t.test('cropping and pasting a region round-trip', async (t) => {
+  const image = Buffer.from(Array.from({ length: 5 * 4 * 3 }, (_, i) => i)) // 5×4, 3 channels
+  const region = { left: 1, top: 1, width: 3, height: 2 }
+  const cut = cropRegion(image, 5, region, 3)
+  t.same([...cut.subarray(0, 3)], [18, 19, 20], 'first pixel is (1, 1)')
+  const copy = Buffer.alloc(image.length)
+  pasteRegion(copy, 5, cut, region, 3)
+  t.same([...copy.subarray(18, 27)], [...image.subarray(18, 27)])
+})
+
+t.test('overlap of regions', async (t) => {
+  const a = { left: 0, top: 0, width: 10, height: 10 }
+  t.ok(overlaps(a, { left: 9, top: 9, width: 5, height: 5 }))
+  t.notOk(overlaps(a, { left: 10, top: 0, width: 5, height: 5 }), 'touching edges do not overlap')
 })
