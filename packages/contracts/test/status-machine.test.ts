@@ -33,3 +33,12 @@ t.test('a terminal state is final', async (t) => {
     }
   }
 })
+
+t.test('the owner sticks to the task, whichever event brought it', async (t) => {
+  const owned = { ...ev('PENDING', 'gateway'), owner: 'abcdef0123456789' }
+  t.equal(advance(owned, ev('STARTED', 'detector')).owner, owned.owner, 'later events keep it')
+  t.equal(advance(ev('SUCCESS', 'detector'), owned).owner, owned.owner, 'a late PENDING still brings it')
+  t.equal(advance(ev('SUCCESS', 'detector'), owned).status, 'SUCCESS', 'without moving the state back')
+  const plain = ev('STARTED', 'detector')
+  t.equal(advance(plain, ev('STARTED', 'detector')), plain, 'no owner anywhere: nothing changes')
+})

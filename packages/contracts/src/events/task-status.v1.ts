@@ -43,7 +43,12 @@ export const TaskStatusV1 = Type.Object({
   stage: Stage,
   at: Timestamp,
   result: Type.Optional(Type.Union([DetectResult, BlurResult])),
-  error: Type.Optional(TaskError)
+  error: Type.Optional(TaskError),
+  /**
+   * Who may see the task: a hash of the API key that created it (never the key). Set by the
+   * gateway on `PENDING` when API keys are on; other stages leave it out.
+   */
+  owner: Type.Optional(Type.String({ pattern: '^[0-9a-f]{16,64}$' }))
 }, { additionalProperties: false, $id: 'TaskStatusV1' })
 export type TaskStatusV1 = Static<typeof TaskStatusV1>
 
