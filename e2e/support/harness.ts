@@ -21,7 +21,8 @@ export const freePort = (): number => nextPort++
 export async function start (name: 'gateway' | 'detector' | 'blurrer', env: Record<string, string> = {}): Promise<RunningService> {
   const lines: string[] = []
   const svc = startService(name, {
-    env: { FACEBLUR_NAMESPACE: namespace, FACEBLUR_DETECTOR_HEALTH_PORT: '0', FACEBLUR_BLURRER_HEALTH_PORT: '0', LOG_LEVEL: 'info', ...env },
+    // Rate limiting off unless a test turns it on: tests poll far faster than people do.
+    env: { FACEBLUR_NAMESPACE: namespace, FACEBLUR_DETECTOR_HEALTH_PORT: '0', FACEBLUR_BLURRER_HEALTH_PORT: '0', FACEBLUR_RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'info', ...env },
     onLine: (line: string) => { lines.push(line) }
   })
   await svc.started

@@ -1,15 +1,20 @@
 import multipart from '@fastify/multipart'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
-import type { Topics } from '@faceblur/contracts'
-import type { Bus, ObjectStore } from '@faceblur/service-kit'
+import { FaceBlurError, type ConsumerGroups, type Topics } from '@faceblur/contracts'
+import type { Bus, Logger, ObjectStore } from '@faceblur/service-kit'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import type { Logger } from '@faceblur/service-kit'
+import { apiKeys } from './auth.js'
 import type { GatewayConfig } from './config.js'
 import { handleError } from './errors.js'
+import { metrics } from './metrics.js'
 import { healthRoutes } from './routes/health.js'
 import { liveStatusRoutes } from './routes/live-status.js'
 import { submitRoutes } from './routes/submit.js'
 import { taskResultRoutes } from './routes/task-result.js'
+import { errorResponse } from './schemas.js'
 import type { TaskView } from './task-view.js'
 
 declare module 'fastify' {
@@ -19,24 +24,64 @@ declare module 'fastify' {
     store: ObjectStore
     view: TaskView
     topics: Topics
+    viewCaughtUp: () => boolean
   }
 }
 
-export interface GatewayDeps { config: GatewayConfig, bus: Bus, store: ObjectStore, view: TaskView, topics: Topics, logger: Logger }
+export interface GatewayDeps {
+  config: GatewayConfig
+  bus: Bus
+  store: ObjectStore
+  view: TaskView
+  names: { topics: Topics, groups: ConsumerGroups }
+  apiKeys: readonly string[]
+  viewCaughtUp: () => boolean
+  logger: Logger
+}
 
 /** The HTTP app, with its bus, store and view handed in (the entry point owns their lifecycles). */
-export async function buildApp ({ config, bus, store, view, topics, logger }: GatewayDeps): Promise<FastifyInstance> {
+export async function buildApp (deps: GatewayDeps): Promise<FastifyInstance> {
+  const { config, bus, store, view, names, logger } = deps
   const loggerInstance: FastifyBaseLogger = logger
-  const app = Fastify({ loggerInstance, bodyLimit: config.FACEBLUR_MAX_UPLOAD_BYTES + 64 * 1024 })
+  const app = Fastify({ loggerInstance, bodyLimit: config.FACEBLUR_MAX_UPLOAD_BYTES + 64 * 1024, disableRequestLogging: false })
   app.decorate('config', config)
   app.decorate('bus', bus)
   app.decorate('store', store)
   app.decorate('view', view)
-  app.decorate('topics', topics)
+  app.decorate('topics', names.topics)
+  app.decorate('viewCaughtUp', deps.viewCaughtUp)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: { code: 'FB_ERR_ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url}` } })
+    void reply.code(404).send({ error: { code: 'FB_ERR_ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } })
   })
+  app.addSchema(errorResponse)
+
+  await app.register(swagger, {
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` },
+    openapi: {
+      info: {
+        title: 'FaceBlur',
+        version: '1.0.0',
+        description: 'Face detection and irreversible face blurring. Submit an image, get a task id, poll `/task_result/{task_id}` ' +
+          'or follow it live over the WebSocket at `/ws` (send `{"subscribe": ["<task_id>"]}`; see the README for the messages).'
+      },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+      ...(deps.apiKeys.length > 0 ? { security: [{ apiKey: [] }] } : {})
+    }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(metrics, { view, bus, topics: names.topics, groups: names.groups })
+  await app.register(apiKeys, { keys: deps.apiKeys })
+  if (config.FACEBLUR_RATE_LIMIT_PER_MINUTE > 0) {
+    await app.register(rateLimit, {
+      max: config.FACEBLUR_RATE_LIMIT_PER_MINUTE,
+      timeWindow: 60_000,
+      keyGenerator: (request) => request.owner ?? request.ip,
+      allowList: (request) => /^\/(health|ready|metrics)$/.test(request.url),
+      errorResponseBuilder: (_request, context) =>
+        new FaceBlurError('FB_ERR_RATE_LIMITED', `more than ${context.max} requests a minute; try again in ${context.after}`)
+    })
+  }
   await app.register(multipart, { limits: { fileSize: config.FACEBLUR_MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 20 } })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   await app.register(submitRoutes)

@@ -6,7 +6,14 @@ export const GatewayEnv = {
   PORT: Type.Integer({ default: 8000, minimum: 0, maximum: 65535 }),
   HOST: Type.String({ default: '127.0.0.1', description: '0.0.0.0 to listen on every interface' }),
   FACEBLUR_MAX_UPLOAD_BYTES: Type.Integer({ default: 25 * 1024 * 1024, minimum: 1, description: 'bytes (25 MiB)' }),
-  FACEBLUR_MAX_PIXELS: Type.Integer({ default: 64_000_000, minimum: 1, description: 'pixels (width × height), checked from the header before decoding' })
+  FACEBLUR_MAX_PIXELS: Type.Integer({ default: 64_000_000, minimum: 1, description: 'pixels (width × height), checked from the header before decoding' }),
+  FACEBLUR_MAX_CONCURRENT_UPLOADS: Type.Integer({ default: 16, minimum: 1, description: 'uploads in progress at once; more get 429' }),
+  FACEBLUR_MAX_BACKLOG: Type.Integer({ default: 10_000, minimum: 1, description: 'unfinished tasks; beyond this new uploads get 503' }),
+  FACEBLUR_API_KEYS: Type.String({ default: '', description: 'comma-separated API keys; empty = no keys needed' }),
+  FACEBLUR_API_KEYS_FILE: Type.String({ default: '', description: 'file with one API key per line' }),
+  FACEBLUR_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 1200, minimum: 0, description: 'requests per key (or per IP without keys) per minute; 0 = off' }),
+  FACEBLUR_VIEW_CATCHUP_S: Type.Integer({ default: 60, minimum: 0, description: 'seconds to wait at start for the task view to read the status topic' }),
+  FACEBLUR_WS_HEARTBEAT_S: Type.Integer({ default: 15, minimum: 1, description: 'seconds between WebSocket pings' })
 }
 
 export const loadConfig = (env: Record<string, string | undefined>): ReturnType<typeof loadEnvConfig<typeof GatewayEnv>> => loadEnvConfig(GatewayEnv, env)

@@ -35,6 +35,6 @@ export function handleError (this: unknown, err: FastifyError, request: FastifyR
   const coded = toFaceBlurError(err)
   if (coded.statusCode >= 500) request.log.error({ err }, 'request failed')
   else request.log.info({ code: coded.code, reason: coded.message }, 'request refused')
-  if (coded.retriable) void reply.header('retry-after', '5')
+  if (coded.retriable && !reply.hasHeader('retry-after')) void reply.header('retry-after', '5')
   void reply.code(coded.statusCode).send(errorBody(coded))
 }

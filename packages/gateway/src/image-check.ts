@@ -1,6 +1,7 @@
 // The gateway's one use of sharp: read the header of an upload, never decode its pixels.
 import sharp from 'sharp'
 import { FaceBlurError } from '@faceblur/contracts'
+import { isTruncated } from './truncation.js'
 
 const CONTENT_TYPES: Record<string, string> = {
   jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', avif: 'image/avif', heif: 'image/heif'
@@ -10,8 +11,8 @@ export interface CheckedImage { contentType: string, width: number, height: numb
 
 /**
  * Identifies the upload from its bytes (not the client's content type or file name) and refuses
- * what the pipeline cannot take: not an image, an unsupported format, or too many pixels (a
- * decompression bomb is refused from its header, before anything decodes it).
+ * what the pipeline cannot take: not an image, an unsupported format, a file cut short, or too
+ * many pixels (a decompression bomb is refused from its header, before anything decodes it).
  */
 export async function checkImage (bytes: Buffer, maxPixels: number): Promise<CheckedImage> {
   if (bytes.length === 0) throw new FaceBlurError('FB_ERR_UPLOAD_EMPTY')
@@ -25,6 +26,9 @@ export async function checkImage (bytes: Buffer, maxPixels: number): Promise<Che
   if (contentType === undefined) throw new FaceBlurError('FB_ERR_IMAGE_UNSUPPORTED', `image format ${meta.format ?? 'unknown'} is not supported`)
   const { width, height } = meta
   if (width === undefined || height === undefined || width < 1 || height < 1) throw new FaceBlurError('FB_ERR_IMAGE_UNDECODABLE', 'the image has no dimensions')
+  if (isTruncated(bytes, meta.format ?? '')) {
+    throw new FaceBlurError('FB_ERR_IMAGE_UNDECODABLE', `the ${meta.format} image is truncated (its end is missing)`)
+  }
   if (width * height > maxPixels) {
     throw new FaceBlurError('FB_ERR_IMAGE_TOO_MANY_PIXELS', `the image has ${width}×${height} = ${width * height} pixels; the limit is ${maxPixels}`)
   }

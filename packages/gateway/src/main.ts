@@ -1,26 +1,39 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs'
 import { namesFor } from '@faceblur/contracts'
 import { createBus, createLogger, createObjectStore, onShutdown, provision } from '@faceblur/service-kit'
 import { buildApp } from './app.js'
+import { parseKeys } from './auth.js'
 import { loadConfig } from './config.js'
 import { startStatusFeed } from './status-feed.js'
 import { TaskView } from './task-view.js'
 
 const config = loadConfig(process.env)
 const logger = createLogger('gateway', config.LOG_LEVEL)
+const keys = parseKeys(config.FACEBLUR_API_KEYS, config.FACEBLUR_API_KEYS_FILE === '' ? undefined : readFileSync(config.FACEBLUR_API_KEYS_FILE, 'utf8'))
 
 const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${config.KAFKA_CLIENT_ID}-gateway`, logger })
 const store = createObjectStore({
   endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
 })
-const { topics } = namesFor(config.FACEBLUR_NAMESPACE)
-await provision(bus, store, topics, config)
+const names = namesFor(config.FACEBLUR_NAMESPACE)
+await provision(bus, store, names.topics, config)
 const view = new TaskView(config.FACEBLUR_RESULT_TTL_HOURS * 3600_000)
-const feed = await startStatusFeed(bus, topics, view, logger)
+const feed = await startStatusFeed(bus, names.topics, view, logger)
 const sweeper = setInterval(() => view.sweep(), 60_000).unref()
 
-const app = await buildApp({ config, bus, store, view, topics, logger })
+// Listen only once the view has read the status topic, so no existing task is answered 404.
+const started = Date.now()
+const timedOut = await Promise.race([
+  feed.caughtUp.then(() => false),
+  new Promise<boolean>((resolve) => setTimeout(() => resolve(true), config.FACEBLUR_VIEW_CATCHUP_S * 1000).unref())
+])
+if (timedOut) logger.warn({ seconds: config.FACEBLUR_VIEW_CATCHUP_S }, 'task view still catching up; listening anyway (/ready says 503 until it is done)')
+else logger.info({ tasks: view.size, ms: Date.now() - started }, 'task view caught up with the status topic')
+
+const app = await buildApp({ config, bus, store, view, names, apiKeys: keys, viewCaughtUp: () => feed.isCaughtUp, logger })
 await app.listen({ port: config.PORT, host: config.HOST })
+logger.info({ apiKeys: keys.length, rateLimitPerMinute: config.FACEBLUR_RATE_LIMIT_PER_MINUTE }, 'gateway ready')
 
 onShutdown(logger, async () => {
   clearInterval(sweeper)

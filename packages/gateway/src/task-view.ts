@@ -9,6 +9,9 @@ export type Listener = (status: TaskStatusV1) => void
  */
 export class TaskView {
   readonly #tasks = new Map<string, TaskStatusV1>()
+  /** When each task was first seen PENDING, for its end-to-end duration. */
+  readonly #submittedAt = new Map<string, number>()
+  readonly #onFinish: Array<(status: TaskStatusV1, seconds: number) => void> = []
   readonly #listeners = new Map<string, Set<Listener>>()
   readonly #ttlMs: number
   readonly #now: () => number
@@ -22,9 +25,15 @@ export class TaskView {
   apply (event: TaskStatusV1): TaskStatusV1 {
     const current = this.#tasks.get(event.task_id)
     const next = advance(current, event)
+    if (event.status === 'PENDING' && !this.#submittedAt.has(event.task_id)) this.#submittedAt.set(event.task_id, Date.parse(event.at))
     if (next !== current) {
       this.#tasks.set(event.task_id, next)
       for (const listener of this.#listeners.get(event.task_id) ?? []) listener(next)
+      const submitted = this.#submittedAt.get(event.task_id)
+      if (isTerminal(next.status) && (current === undefined || !isTerminal(current.status))) {
+        this.#submittedAt.delete(event.task_id)
+        if (submitted !== undefined) for (const f of this.#onFinish) f(next, (Date.parse(next.at) - submitted) / 1000)
+      }
     }
     return next
   }
@@ -47,6 +56,23 @@ export class TaskView {
       set.delete(listener)
       if (set.size === 0) this.#listeners.delete(taskId)
     }
+  }
+
+  /** Calls `f` when a task seen from `PENDING` finishes, with its upload → finish seconds. */
+  onFinish (f: (status: TaskStatusV1, seconds: number) => void): void { this.#onFinish.push(f) }
+
+  /** Tasks by status (expired ones included until the next sweep). */
+  counts (): Record<TaskStatusV1['status'], number> {
+    const counts = { PENDING: 0, STARTED: 0, SUCCESS: 0, FAILURE: 0 }
+    for (const s of this.#tasks.values()) counts[s.status]++
+    return counts
+  }
+
+  /** Tasks not finished yet: the pipeline's backlog as this gateway sees it. */
+  get unfinished (): number {
+    let n = 0
+    for (const s of this.#tasks.values()) if (!isTerminal(s.status)) n++
+    return n
   }
 
   /** Drops expired tasks; returns how many. */

@@ -38,6 +38,10 @@ export interface Bus {
   publish: (messages: OutgoingMessage[]) => Promise<void>
   consume: (options: ConsumeOptions) => Promise<Subscription>
   ensureTopics: (topics: TopicSpec[]) => Promise<void>
+  /** Each partition's first and next offset now (what a reader from the start must reach). */
+  offsets: (topic: string) => Promise<Array<{ partition: number, low: bigint, high: bigint }>>
+  /** Messages of `topic` that `groupId` has not committed yet, summed over partitions. */
+  lag: (groupId: string, topic: string) => Promise<number>
   /** True when the brokers answer and every named topic exists. */
   ready: (topics: string[]) => Promise<boolean>
   close: () => Promise<void>
@@ -146,6 +150,23 @@ export function createBus ({ brokers, clientId, logger }: { brokers: string[], c
         // Several services provision at once; losing that race is fine.
         if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err
       }
+    },
+
+    async offsets (topic) {
+      const a = await connectedAdmin()
+      return (await a.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }))
+    },
+
+    async lag (groupId, topic) {
+      const a = await connectedAdmin()
+      const [ends, committed] = await Promise.all([a.fetchTopicOffsets(topic), a.fetchOffsets({ groupId, topics: [topic] })])
+      const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]))
+      let lag = 0n
+      for (const p of ends) {
+        const at = done.get(p.partition) ?? -1n
+        lag += BigInt(p.high) - (at < 0n ? BigInt(p.low) : at) // -1: nothing committed, all retained messages wait
+      }
+      return Number(lag)
     },
 
     async ready (topics) {

@@ -9,6 +9,8 @@ export interface ObjectStore {
   get: (key: string) => Promise<Buffer>
   remove: (key: string) => Promise<void>
   ensureBucket: () => Promise<void>
+  /** Lets the store delete objects under each prefix `days` after they were written. */
+  expire: (prefixes: string[], days: number) => Promise<void>
   ready: () => Promise<boolean>
 }
 
@@ -62,6 +64,18 @@ export function createObjectStore ({ endpoint, accessKey, secretKey, region, buc
         if ((err as { code?: string }).code === 'BucketAlreadyOwnedByYou') return
         throw translate(err, bucket)
       }
+    },
+    async expire (prefixes, days) {
+      try {
+        await client.setBucketLifecycle(bucket, {
+          Rule: prefixes.map((prefix) => ({
+            ID: `faceblur-expire-${prefix.replace(/\W/g, '')}`,
+            Status: 'Enabled',
+            Filter: { Prefix: prefix },
+            Expiration: { Days: days }
+          }))
+        })
+      } catch (err) { throw translate(err, bucket) }
     },
     async ready () {
       try { return await client.bucketExists(bucket) } catch { return false }

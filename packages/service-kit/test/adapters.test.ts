@@ -62,3 +62,18 @@ t.test('bus: topics are created once, messages keep per-key order, offsets are c
   }
   t.ok(failedOnce, 'the failed message was redelivered')
 })
+
+t.test('bus: offsets and a group\'s lag', async (t) => {
+  const topic = `faceblur.test.${randomUUID()}`
+  await bus.ensureTopics([{ topic, partitions: 2 }])
+  await bus.publish([1, 2, 3].map((n) => ({ topic, key: `k${n}`, value: Buffer.from(String(n)) })))
+  const offsets = await bus.offsets(topic)
+  t.equal(offsets.length, 2)
+  t.equal(offsets.reduce((sum, p) => sum + Number(p.high - p.low), 0), 3)
+  t.equal(await bus.lag(`nobody-${randomUUID()}`, topic), 3, 'a group that read nothing lags by everything')
+})
+
+t.test('object store: results and uploads expire by lifecycle rule', async (t) => {
+  await store.expire(['results/', 'uploads/'], 2)
+  t.pass('MinIO accepted the lifecycle rules')
+})

@@ -1,4 +1,5 @@
 import { isTaskId, taskResultResponse, type TaskStatusV1 } from '@faceblur/contracts'
+import { visibleTo } from '../auth.js'
 import type { FastifyPluginAsync } from 'fastify'
 
 /**
@@ -7,7 +8,7 @@ import type { FastifyPluginAsync } from 'fastify'
  * finished task's message carries the poll endpoint's `result` (for a blur, a link to the image).
  */
 export const liveStatusRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/ws', { websocket: true }, (socket) => {
+  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
     const unsubscribe = new Map<string, () => void>()
     const send = (message: object): void => {
       // A client that stops reading must not grow the gateway's memory: drop it instead.
@@ -36,7 +37,7 @@ export const liveStatusRoutes: FastifyPluginAsync = async (app) => {
         // Watch first, then read: a transition between the two cannot be missed.
         unsubscribe.set(id, app.view.watch(id, (s) => send(describe(s))))
         const current = app.view.get(id)
-        if (current === undefined) {
+        if (current === undefined || !visibleTo(current, request.owner)) {
           unsubscribe.get(id)?.()
           unsubscribe.delete(id)
           send({ type: 'error', task_id: id, error: { code: 'FB_ERR_TASK_NOT_FOUND', message: 'no such task' } })
@@ -45,7 +46,14 @@ export const liveStatusRoutes: FastifyPluginAsync = async (app) => {
         }
       }
     })
-    const heartbeat = setInterval(() => socket.ping(), 15_000)
+    // Ping every few seconds; a client that has not answered the previous ping is gone.
+    let alive = true
+    socket.on('pong', () => { alive = true })
+    const heartbeat = setInterval(() => {
+      if (!alive) { socket.terminate(); return }
+      alive = false
+      socket.ping()
+    }, app.config.FACEBLUR_WS_HEARTBEAT_S * 1000)
     socket.on('close', () => {
       clearInterval(heartbeat)
       for (const off of unsubscribe.values()) off()

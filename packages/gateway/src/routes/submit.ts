@@ -4,31 +4,30 @@ import {
 } from '@faceblur/contracts'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { checkImage } from '../image-check.js'
-
-/** Per-task blur options, as query parameters of `/blur_faces`; the blurrer's configuration supplies the rest. */
-const blurQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    mode: { type: 'string', enum: ['gaussian', 'pixelate', 'solid'] },
-    shape: { type: 'string', enum: ['rectangle', 'ellipse'] },
-    padding: { type: 'number', minimum: 0, maximum: 1 }
-  }
-} as const
-
-interface BlurQuery { mode?: 'gaussian' | 'pixelate' | 'solid', shape?: 'rectangle' | 'ellipse', padding?: number }
-
-const submitSchema = {
-  consumes: ['multipart/form-data'],
-  response: {
-    200: { type: 'object', properties: { task_id: { type: 'string', format: 'uuid' } }, required: ['task_id'] }
-  }
-}
+import { blurQuery, submitSchema, type BlurQuery } from '../schemas.js'
 
 /** `POST /detect_faces` and `POST /blur_faces`: store the upload, publish `submitted`, answer the id. */
 export const submitRoutes: FastifyPluginAsync = async (app) => {
+  let inFlight = 0
+
   const submit = (kind: TaskKind) => async (request: FastifyRequest<{ Querystring: BlurQuery }>): Promise<SubmitResponse> => {
+    // Admission first, before reading a byte: a full gateway or pipeline says so at once.
+    if (inFlight >= app.config.FACEBLUR_MAX_CONCURRENT_UPLOADS) {
+      throw new FaceBlurError('FB_ERR_TOO_MANY_UPLOADS', `${inFlight} uploads in progress (limit ${app.config.FACEBLUR_MAX_CONCURRENT_UPLOADS})`)
+    }
+    if (app.view.unfinished >= app.config.FACEBLUR_MAX_BACKLOG) {
+      throw new FaceBlurError('FB_ERR_BACKLOG_FULL', `${app.view.unfinished} tasks unfinished (limit ${app.config.FACEBLUR_MAX_BACKLOG})`)
+    }
     if (!request.isMultipart()) throw new FaceBlurError('FB_ERR_UPLOAD_NOT_MULTIPART')
+    inFlight++
+    try {
+      return await accept(kind, request)
+    } finally {
+      inFlight--
+    }
+  }
+
+  async function accept (kind: TaskKind, request: FastifyRequest<{ Querystring: BlurQuery }>): Promise<SubmitResponse> {
     const part = await request.file({ limits: { fileSize: app.config.FACEBLUR_MAX_UPLOAD_BYTES, files: 1 } })
     if (part === undefined || part.fieldname !== 'file') {
       part?.file.resume()
@@ -44,14 +43,17 @@ export const submitRoutes: FastifyPluginAsync = async (app) => {
     const source = { bucket: app.store.bucket, key: uploadKey(taskId), content_type: image.contentType, bytes: bytes.length }
     await app.store.put(source.key, bytes, image.contentType)
     const now = new Date().toISOString()
-    const blur = kind === 'blur' && Object.keys(request.query ?? {}).length > 0 ? { blur: request.query } : undefined
-    const submitted: TaskSubmittedV1 = { task_id: taskId, kind, source, ...(blur === undefined ? {} : { options: blur }), submitted_at: now }
-    const pending: TaskStatusV1 = { task_id: taskId, kind, status: 'PENDING', stage: 'gateway', at: now }
+    const options = kind === 'blur' && Object.keys(request.query ?? {}).length > 0 ? { options: { blur: request.query } } : {}
+    const submitted: TaskSubmittedV1 = { task_id: taskId, kind, source, ...options, submitted_at: now }
+    const owner = request.owner === undefined ? {} : { owner: request.owner }
+    const pending: TaskStatusV1 = { task_id: taskId, kind, status: 'PENDING', stage: 'gateway', at: now, ...owner }
+    // PENDING first, on the same key: the view can never see the task start before it exists.
     await app.bus.publish([
       { topic: app.topics.status, key: taskId, value: codecs.taskStatus.encode(pending) },
       { topic: app.topics.submitted, key: taskId, value: codecs.taskSubmitted.encode(submitted) }
     ])
     app.view.apply(pending) // answer polls at once, before the feed brings the event back
+    app.countUpload(kind, bytes.length)
     log.info({ bytes: bytes.length, ...image }, 'task submitted')
     return { task_id: taskId }
   }

@@ -1,18 +1,23 @@
 import { FaceBlurError, isTaskId, taskResultResponse, type TaskResultResponse, type TaskStatusV1 } from '@faceblur/contracts'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import { visibleTo } from '../auth.js'
+import { resultImageSchema, taskResultSchema } from '../schemas.js'
 
-/** The task's status, or a coded 400/404: never an eternal PENDING for an id nobody issued. */
-export function knownTask (app: FastifyInstance, taskId: string): TaskStatusV1 {
+/**
+ * The task's status, or a coded 400/404: never an eternal PENDING for an id nobody issued. A
+ * task another API key created is answered exactly like an unknown one.
+ */
+export function knownTask (app: FastifyInstance, taskId: string, owner: string | undefined): TaskStatusV1 {
   if (!isTaskId(taskId)) throw new FaceBlurError('FB_ERR_TASK_ID_INVALID', `"${taskId}" is not a task id (a UUID)`)
   const status = app.view.get(taskId)
-  if (status === undefined) throw new FaceBlurError('FB_ERR_TASK_NOT_FOUND', `no task ${taskId} (unknown, or its result expired)`)
+  if (status === undefined || !visibleTo(status, owner)) throw new FaceBlurError('FB_ERR_TASK_NOT_FOUND', `no task ${taskId} (unknown, or its result expired)`)
   return status
 }
 
-/** `GET /task_result/{task_id}`, in the original service's shapes. */
+/** `GET /task_result/{task_id}`, in the original service's shapes, and `GET /results/{task_id}`. */
 export const taskResultRoutes: FastifyPluginAsync = async (app) => {
-  app.get<{ Params: { task_id: string } }>('/task_result/:task_id', async (request): Promise<TaskResultResponse> => {
-    const status = knownTask(app, request.params.task_id)
+  app.get<{ Params: { task_id: string } }>('/task_result/:task_id', { schema: taskResultSchema }, async (request): Promise<TaskResultResponse> => {
+    const status = knownTask(app, request.params.task_id, request.owner)
     if (status.status === 'SUCCESS' && status.result?.kind === 'blur') {
       const image = await app.store.get(status.result.object.key)
       return taskResultResponse(status, image.toString('base64'))
@@ -21,8 +26,8 @@ export const taskResultRoutes: FastifyPluginAsync = async (app) => {
   })
 
   /** The blurred image as bytes with its content type: an addition beside the base64 answer. */
-  app.get<{ Params: { task_id: string } }>('/results/:task_id', async (request, reply) => {
-    const status = knownTask(app, request.params.task_id)
+  app.get<{ Params: { task_id: string } }>('/results/:task_id', { schema: resultImageSchema }, async (request, reply) => {
+    const status = knownTask(app, request.params.task_id, request.owner)
     if (status.status !== 'SUCCESS' || status.result?.kind !== 'blur') {
       throw new FaceBlurError('FB_ERR_RESULT_NOT_READY', status.status === 'SUCCESS'
         ? 'detection tasks have no image result; use /task_result'
