@@ -25,7 +25,11 @@ export async function start (name: 'gateway' | 'detector' | 'blurrer', env: Reco
     env: { FACEBLUR_NAMESPACE: namespace, FACEBLUR_DETECTOR_HEALTH_PORT: '0', FACEBLUR_BLURRER_HEALTH_PORT: '0', FACEBLUR_RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'info', ...env },
     onLine: (line: string) => { lines.push(line) }
   })
-  await svc.started
+  try {
+    await svc.started
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; its last output:\n${lines.slice(-8).join('\n')}`)
+  }
   return { name, child: svc.child, stop: svc.stop, lines }
 }
 

@@ -1,7 +1,7 @@
 // The gateway's one use of sharp: read the header of an upload, never decode its pixels.
 import sharp from 'sharp'
 import { FaceBlurError } from '@faceblur/contracts'
-import { isTruncated } from './truncation.js'
+import { isTruncated, sniffFormat } from './truncation.js'
 
 const CONTENT_TYPES: Record<string, string> = {
   jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', avif: 'image/avif', heif: 'image/heif'
@@ -20,6 +20,9 @@ export async function checkImage (bytes: Buffer, maxPixels: number): Promise<Che
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata()
   } catch (err) {
+    // A known signature whose header does not parse is a broken image, not a foreign file.
+    const claimed = sniffFormat(bytes)
+    if (claimed !== undefined) throw new FaceBlurError('FB_ERR_IMAGE_UNDECODABLE', `the ${claimed} image is corrupt or truncated (${(err as Error).message})`, { cause: err })
     throw new FaceBlurError('FB_ERR_IMAGE_UNSUPPORTED', `not an image in a supported format (${(err as Error).message})`, { cause: err })
   }
   const contentType = CONTENT_TYPES[meta.format ?? '']

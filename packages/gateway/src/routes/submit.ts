@@ -36,6 +36,9 @@ export const submitRoutes: FastifyPluginAsync = async (app) => {
         : `multipart field "file" is required (got "${part.fieldname}")`)
     }
     const bytes = await part.toBuffer()
+    // Checked again here: multipart's own check can miss a limit hit on the very last chunk,
+    // and a file cut at the limit can still look like a whole image.
+    if (part.file.truncated) throw new FaceBlurError('FB_ERR_UPLOAD_TOO_LARGE', `the file is larger than ${app.config.FACEBLUR_MAX_UPLOAD_BYTES} bytes`)
     const image = await checkImage(bytes, app.config.FACEBLUR_MAX_PIXELS)
 
     const taskId = randomUUID()

@@ -1,0 +1,225 @@
+// The gateway as its users meet it, against real Kafka, MinIO and the real stages.
+import { request as httpRequest } from 'node:http'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import WebSocket from 'ws'
+import type { DetectionResultBody } from '@faceblur/contracts'
+import { badUploads } from '../support/bad-inputs.js'
+import { Client, freePort, start, type RunningService } from '../support/harness.js'
+
+const seed = readFileSync(join(import.meta.dirname, '../../../shared/fixtures/seed_test.jpg'))
+const astronaut = readFileSync(join(import.meta.dirname, '../fixtures/astronaut.png'))
+const MAX_UPLOAD = 2 * 1024 * 1024
+
+const services: RunningService[] = []
+const startGateway = async (env: Record<string, string> = {}): Promise<{ svc: RunningService, client: Client, port: number }> => {
+  const port = env.PORT === undefined ? freePort() : Number(env.PORT)
+  const svc = await start('gateway', { PORT: String(port), FACEBLUR_MAX_UPLOAD_BYTES: String(MAX_UPLOAD), ...env })
+  services.push(svc)
+  return { svc, client: new Client(`http://127.0.0.1:${port}`), port }
+}
+t.teardown(async () => { await Promise.all(services.map((s) => s.stop())) })
+
+const main = await startGateway()
+const stages = await Promise.all([start('detector'), start('blurrer')])
+services.push(...stages)
+const client = main.client
+
+t.test('every endpoint answers in its documented shape', async (t) => {
+  const health = await fetch(`${client.base}/health`)
+  t.same(await health.json(), { ok: true })
+  const ready = await fetch(`${client.base}/ready`)
+  t.equal(ready.status, 200)
+  t.match(await ready.json(), { ok: true, kafka: true, s3: true, view: true })
+
+  const detectId = await client.submitOk('detect', seed)
+  const detect = await client.waitDone(detectId)
+  t.same(Object.keys(detect.final).sort(), ['result', 'status'])
+  t.same(Object.keys(detect.final.result as DetectionResultBody), ['face_1', 'face_2'])
+  const conflict = await fetch(`${client.base}/results/${detectId}`)
+  t.equal(conflict.status, 409, '/results of a detection task')
+
+  const blurId = await client.submitOk('blur', astronaut)
+  const blur = await client.waitDone(blurId)
+  t.equal(blur.final.status, 'SUCCESS')
+  const image = await fetch(`${client.base}/results/${blurId}`)
+  t.equal(image.headers.get('content-type'), 'image/png', 'the input format is kept')
+  t.equal(Buffer.from(await image.arrayBuffer()).toString('base64'), blur.final.result)
+
+  const spec = await (await fetch(`${client.base}/docs/json`)).json() as { paths: Record<string, unknown> }
+  t.same(Object.keys(spec.paths).sort(), ['/blur_faces', '/detect_faces', '/health', '/ready', '/results/{task_id}', '/task_result/{task_id}'], 'OpenAPI lists the API')
+  t.equal((await fetch(`${client.base}/docs/`)).status, 200, 'the docs UI is served')
+
+  const metrics = await (await fetch(`${client.base}/metrics`)).text()
+  t.match(metrics, /faceblur_tasks\{status="SUCCESS"\} [1-9]/)
+  t.match(metrics, /faceblur_upload_bytes_total\{kind="detect"\} [1-9]/)
+  t.match(metrics, /faceblur_task_duration_seconds_count\{kind="blur",status="SUCCESS"\} 1/)
+  t.match(metrics, /faceblur_consumer_lag\{group="[^"]*detector",topic="[^"]*faceblur.tasks.submitted"\} \d+/)
+  t.match(metrics, /faceblur_http_requests_total\{method="POST",route="\/detect_faces",status="200"\}/)
+})
+
+t.test(`bad input: each kind gets its clear error, and the service still works`, async (t) => {
+  const table = await badUploads(seed, MAX_UPLOAD)
+  t.ok(table.length >= 20, `${table.length} kinds of bad input`)
+  for (const bad of table) {
+    const { path, init } = await bad.request()
+    const res = await fetch(`${client.base}${path}`, init)
+    const body = await res.json().catch(() => ({})) as { error?: { code?: string, message?: string } }
+    t.equal(res.status, bad.status, `${bad.name}: HTTP ${bad.status} (got ${res.status} ${JSON.stringify(body)})`)
+    t.equal(body.error?.code, bad.code, `${bad.name}: ${bad.code}`)
+    t.ok((body.error?.message ?? '').length > 0, `${bad.name}: a message for people`)
+  }
+  const { final } = await client.waitDone(await client.submitOk('detect', seed))
+  t.equal(final.status, 'SUCCESS', 'a good upload still works afterwards')
+  t.equal(main.svc.child.exitCode, null, 'the gateway did not crash')
+})
+
+interface WsMessage { type: string, task_id?: string, status?: string, stage?: string, result?: unknown, result_url?: string, error?: { code: string } }
+
+async function openSocket (base: string, query = ''): Promise<{ ws: WebSocket, messages: WsMessage[], pings: () => number, next: (pred: (m: WsMessage) => boolean, ms?: number) => Promise<WsMessage> }> {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/ws${query}`)
+  const messages: WsMessage[] = []
+  let pings = 0
+  ws.on('message', (raw) => messages.push(JSON.parse(raw.toString()) as WsMessage))
+  ws.on('ping', () => { pings++ })
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+  return {
+    ws,
+    messages,
+    pings: () => pings,
+    async next (pred, ms = 60_000) {
+      const deadline = Date.now() + ms
+      while (Date.now() < deadline) {
+        const hit = messages.find(pred)
+        if (hit !== undefined) return hit
+        await sleep(20)
+      }
+      throw new Error(`no matching WebSocket message in ${ms} ms; got ${JSON.stringify(messages)}`)
+    }
+  }
+}
+
+t.test('WebSocket: current state first, every transition, several tasks, unknown ids answered', async (t) => {
+  const sock = await openSocket(client.base)
+  const before = await client.submitOk('blur', seed)
+  sock.ws.send(JSON.stringify({ subscribe: [before] }))
+  const final = await sock.next((m) => m.task_id === before && m.status === 'SUCCESS')
+  const seen = sock.messages.filter((m) => m.task_id === before).map((m) => `${m.status}/${m.stage}`)
+  t.equal(sock.messages.find((m) => m.task_id === before)?.type, 'status', 'the first message is the current state')
+  t.ok(seen.at(-1) === 'SUCCESS/blurrer' && seen.includes('STARTED/blurrer'), `transitions as they happened: ${seen.join(' → ')}`)
+  t.equal(final.result_url, `/results/${before}`, 'a blur ends with a link to the image')
+
+  // Subscribed after completion: one message, the final state with the same result as a poll.
+  const done = await client.submitOk('detect', seed)
+  const polled = await client.waitDone(done)
+  const other = await client.submitOk('detect', astronaut)
+  sock.ws.send(JSON.stringify({ subscribe: [done, other, '00000000-0000-4000-8000-000000000000', 'nonsense'] }))
+  const late = await sock.next((m) => m.task_id === done)
+  t.equal(late.status, 'SUCCESS')
+  t.same(late.result, polled.final.result, 'same result as the poll endpoint')
+  t.equal((await sock.next((m) => m.task_id === other && m.status === 'SUCCESS')).status, 'SUCCESS', 'a second task on the same socket')
+  t.equal((await sock.next((m) => m.task_id === '00000000-0000-4000-8000-000000000000')).error?.code, 'FB_ERR_TASK_NOT_FOUND')
+  t.equal((await sock.next((m) => m.task_id === 'nonsense')).error?.code, 'FB_ERR_TASK_ID_INVALID')
+  sock.ws.send('this is not json')
+  t.equal((await sock.next((m) => m.type === 'error' && m.task_id === undefined)).error?.code, 'FB_ERR_EVENT_INVALID', 'garbage is answered, not ignored')
+
+  const closed = new Promise((resolve) => sock.ws.once('close', (code) => resolve(code)))
+  sock.ws.close(1000)
+  t.equal(await closed, 1000, 'clean close')
+})
+
+t.test('WebSocket heartbeat: the server pings', async (t) => {
+  const fast = await startGateway({ FACEBLUR_WS_HEARTBEAT_S: '1' })
+  const sock = await openSocket(fast.client.base)
+  await sleep(2500)
+  t.ok(sock.pings() >= 2, `${sock.pings()} pings in 2.5 s`)
+  sock.ws.close()
+})
+
+t.test('two gateways answer the same for the same task', async (t) => {
+  const second = await startGateway()
+  const id = await client.submitOk('detect', seed)
+  await client.waitDone(id)
+  const b = await second.client.waitDone(id, 10_000)
+  const a = await client.poll(id)
+  t.same(b.final, a.body, 'identical answers')
+})
+
+t.test('a gateway restarted mid-task loses nothing', async (t) => {
+  const first = await startGateway()
+  const ids = await Promise.all([first.client.submitOk('blur', seed), first.client.submitOk('detect', seed)])
+  t.equal(await first.svc.stop(), 0, 'graceful stop')
+  const again = await startGateway({ PORT: String(first.port) })
+  for (const id of ids) {
+    const { final } = await again.client.waitDone(id)
+    t.equal(final.status, 'SUCCESS', `${id} finished and is answered after the restart`)
+  }
+  t.ok(again.svc.lines.some((l) => l.includes('task view caught up')), 'the new gateway read the status topic before listening')
+})
+
+t.test('API keys: required when configured, and tasks are private to their key', async (t) => {
+  const keyed = await startGateway({ FACEBLUR_API_KEYS: 'key-alice,key-bob' })
+  const base = keyed.client.base
+  const post = async (key?: string): Promise<Response> => {
+    const form = new FormData()
+    form.append('file', new Blob([seed]), 'p.jpg')
+    return await fetch(`${base}/detect_faces`, { method: 'POST', body: form, headers: key === undefined ? {} : { 'x-api-key': key } })
+  }
+  const none = await post()
+  t.equal(none.status, 401)
+  t.match(await none.json(), { error: { code: 'FB_ERR_AUTH_REQUIRED' } })
+  const wrong = await post('key-mallory')
+  t.equal(wrong.status, 401)
+  t.match(await wrong.json(), { error: { code: 'FB_ERR_AUTH_INVALID' } })
+  const { task_id: id } = await (await post('key-alice')).json() as { task_id: string }
+  const asAlice = async (): Promise<Response> => await fetch(`${base}/task_result/${id}`, { headers: { authorization: 'Bearer key-alice' } })
+  t.equal((await asAlice()).status, 200)
+  const asBob = await fetch(`${base}/task_result/${id}`, { headers: { 'x-api-key': 'key-bob' } })
+  t.equal(asBob.status, 404, 'another key sees nothing')
+  t.equal((await fetch(`${base}/health`)).status, 200, 'probes need no key')
+  // The same privacy on the other gateway, which learnt the owner from the status topic.
+  await sleep(500)
+  t.equal((await fetch(`${client.base}/task_result/${id}`)).status, 404, 'an unkeyed gateway does not show a keyed task either')
+})
+
+t.test('rate limits per key answer 429 with Retry-After', async (t) => {
+  const limited = await startGateway({ FACEBLUR_RATE_LIMIT_PER_MINUTE: '5' })
+  const codes: number[] = []
+  let last: Response | undefined
+  for (let i = 0; i < 7; i++) {
+    last = await fetch(`${limited.client.base}/task_result/00000000-0000-4000-8000-000000000000`)
+    codes.push(last.status)
+  }
+  t.same(codes, [404, 404, 404, 404, 404, 429, 429])
+  t.match(await last!.json(), { error: { code: 'FB_ERR_RATE_LIMITED' } })
+  t.ok(Number(last!.headers.get('retry-after')) > 0, 'Retry-After says when')
+})
+
+t.test('a full backlog answers 503 and too many uploads 429, both with Retry-After', async (t) => {
+  // A namespace with no stages: nothing ever finishes there.
+  const stalled = await startGateway({ FACEBLUR_NAMESPACE: `stalled-${Date.now()}.`, FACEBLUR_MAX_BACKLOG: '1', FACEBLUR_MAX_CONCURRENT_UPLOADS: '1' })
+  t.equal((await stalled.client.submit('detect', seed)).status, 200)
+  const full = await stalled.client.submit('detect', seed)
+  t.equal(full.status, 503)
+  t.match(await full.json(), { error: { code: 'FB_ERR_BACKLOG_FULL' } })
+  t.ok(full.headers.get('retry-after') !== null)
+
+  const busy = await startGateway({ FACEBLUR_NAMESPACE: `busy-${Date.now()}.`, FACEBLUR_MAX_CONCURRENT_UPLOADS: '1' })
+  // Hold one upload open (headers and half the body sent), then try another.
+  const boundary = 'xBOUNDARYx'
+  const slow = httpRequest({ port: busy.port, method: 'POST', path: '/detect_faces', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } })
+  slow.on('error', () => {})
+  slow.write(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.jpg"\r\ncontent-type: image/jpeg\r\n\r\n`)
+  slow.write(seed.subarray(0, 1000))
+  await sleep(300)
+  const second = await busy.client.submit('detect', seed)
+  t.equal(second.status, 429)
+  t.match(await second.json(), { error: { code: 'FB_ERR_TOO_MANY_UPLOADS' } })
+  t.ok(second.headers.get('retry-after') !== null)
+  slow.end(Buffer.concat([seed.subarray(1000), Buffer.from(`\r\n--${boundary}--\r\n`)]))
+  const finished = await new Promise<number>((resolve) => slow.on('response', (res) => { res.resume(); resolve(res.statusCode ?? 0) }))
+  t.equal(finished, 200, 'the held upload completes normally')
+  t.equal((await busy.client.submit('detect', seed)).status, 200, 'and the door opens again')
+})
