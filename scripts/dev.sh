@@ -38,6 +38,16 @@ case "${1:-}" in
     exec node scripts/services.mjs
     ;;
   test)
+    # The web demo's test drives a real headless Chromium (Debian's package; no browser download).
+    if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        step "installing Debian's chromium for the web demo test"
+        apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+      else
+        echo "The web demo test needs Chromium: apt-get install chromium, or set CHROMIUM_PATH" >&2
+        exit 1
+      fi
+    fi
     step "tests"
     exec pnpm exec turbo run test --concurrency=1
     ;;

@@ -10,6 +10,7 @@ import { apiKeys } from './auth.js'
 import type { GatewayConfig } from './config.js'
 import { handleError } from './errors.js'
 import { metrics } from './metrics.js'
+import { demoRoutes } from './routes/demo.js'
 import { healthRoutes } from './routes/health.js'
 import { liveStatusRoutes } from './routes/live-status.js'
 import { submitRoutes } from './routes/submit.js'
@@ -88,5 +89,6 @@ export async function buildApp (deps: GatewayDeps): Promise<FastifyInstance> {
   await app.register(taskResultRoutes)
   await app.register(liveStatusRoutes)
   await app.register(healthRoutes)
+  await app.register(demoRoutes)
   return app
 }
