@@ -36,7 +36,7 @@ t.test('blur: drop in a photo, watch it live, see before and after', async (t) =
   await page.check('input[name=kind][value=blur]')
   await page.click('#go')
   await page.waitForSelector('#after-figure:not([hidden])', { timeout: 60_000 })
-  const after = await page.$eval('#after', (img) => ({ w: (img as HTMLImageElement).naturalWidth, h: (img as HTMLImageElement).naturalHeight }))
+  const after = await page.$eval('#after', (img) => ({ w: (img as unknown as { naturalWidth: number }).naturalWidth, h: (img as unknown as { naturalHeight: number }).naturalHeight }))
   t.same(after, { w: 1634, h: 1000 }, 'the blurred image is shown at full size')
   const statuses = await page.$$eval('#status li', (lis) => lis.map((li) => li.textContent))
   t.ok(statuses.some((s) => s?.startsWith('SUCCESS')), `live statuses: ${statuses.join(' | ')}`)

@@ -1,0 +1,70 @@
+// End to end: N real photos through gateway → detector → blurrer at a chosen concurrency, and in
+// the same run the raw model throughput on this machine, so the ratio pipeline/raw is visible.
+//   pnpm bench:e2e                 BENCH_IMAGES=40 BENCH_CONCURRENCY=4 BENCH_KIND=blur
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import WebSocket from 'ws'
+import { createDetector, openModel, prepare, toChwFloat } from '@faceblur/detector'
+import { Client, freePort, start } from '../support/harness.js'
+import { ms, percentile } from '../support/stats.js'
+
+const N = Number(process.env.BENCH_IMAGES ?? 40)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4)
+const KIND = (process.env.BENCH_KIND ?? 'blur') as 'detect' | 'blur'
+const modelPath = process.env.FACEBLUR_MODEL_PATH
+if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set (`npm run model` prints it)')
+
+const root = join(import.meta.dirname, '../..')
+const photos = [readFileSync(join(root, '../shared/fixtures/seed_test.jpg')), readFileSync(join(root, 'e2e/fixtures/astronaut.png'))]
+
+// Raw model throughput first, alone on the machine.
+const session = await openModel(modelPath, 'auto')
+const tensors = await Promise.all(photos.map(async (p) => toChwFloat((await prepare(p, 640, 64e6)).rgb, 640, 640)))
+for (let i = 0; i < 5; i++) await session.run(tensors[i % tensors.length]!)
+const rawRuns = 40
+const r0 = performance.now()
+for (let i = 0; i < rawRuns; i++) await session.run(tensors[i % tensors.length]!)
+const rawRate = rawRuns / ((performance.now() - r0) / 1000)
+const provider = createDetector(session, 'yolov8n-face', { confidence: 0.25, iou: 0.45, maxPixels: 64e6 }).model.provider
+await session.release()
+
+const port = freePort()
+const services = await Promise.all([start('gateway', { PORT: String(port), FACEBLUR_MAX_BACKLOG: '100000' }), start('detector'), start('blurrer')])
+const client = new Client(`http://127.0.0.1:${port}`)
+await client.waitDone(await client.submitOk(KIND, photos[0]!)) // warm every stage
+
+// Statuses over one WebSocket: the finish time is when SUCCESS arrives, not the next poll.
+const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`)
+await new Promise((resolve) => ws.once('open', resolve))
+const finished = new Map<string, (status: string) => void>()
+ws.on('message', (raw) => {
+  const m = JSON.parse(raw.toString()) as { task_id?: string, status?: string }
+  if (m.task_id !== undefined && (m.status === 'SUCCESS' || m.status === 'FAILURE')) finished.get(m.task_id)?.(m.status)
+})
+
+const latencies: number[] = []
+let failures = 0
+let next = 0
+const t0 = performance.now()
+await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+  while (next < N) {
+    const photo = photos[next++ % photos.length]!
+    const s = performance.now()
+    const id = await client.submitOk(KIND, photo)
+    const status = await new Promise<string>((resolve) => {
+      finished.set(id, resolve)
+      ws.send(JSON.stringify({ subscribe: [id] }))
+    })
+    if (status !== 'SUCCESS') failures++
+    latencies.push(performance.now() - s)
+  }
+}))
+const wall = (performance.now() - t0) / 1000
+ws.close()
+await Promise.all(services.map((s) => s.stop()))
+
+const rate = N / wall
+console.log(`pipeline benchmark: ${N} ${KIND} tasks of real photos (1634×1000 JPEG and 512×512 PNG), concurrency ${CONCURRENCY}, one process per stage, provider ${provider}`)
+console.log(`pipeline          ${rate.toFixed(2)} images/s   upload→SUCCESS p50 ${ms(percentile(latencies, 0.5))}  p95 ${ms(percentile(latencies, 0.95))}  p99 ${ms(percentile(latencies, 0.99))}   failures ${failures}`)
+console.log(`raw model         ${rawRate.toFixed(2)} images/s (session.run on ready tensors, same machine, alone)`)
+console.log(`pipeline / raw    ${(rate / rawRate * 100).toFixed(1)} %`)
