@@ -18,6 +18,10 @@ let nextPort = 18_000 + (process.pid % 1000) * 10
 /** A fresh gateway port per call, so tests never collide with a developer's `npm start`. */
 export const freePort = (): number => nextPort++
 
+const everyChild = new Set<import('node:child_process').ChildProcess>()
+// Whatever happens to a test file, it leaves no service behind.
+process.on('exit', () => { for (const child of everyChild) child.kill('SIGKILL') })
+
 export async function start (name: 'gateway' | 'detector' | 'blurrer', env: Record<string, string> = {}): Promise<RunningService> {
   const lines: string[] = []
   const svc = startService(name, {
@@ -25,9 +29,16 @@ export async function start (name: 'gateway' | 'detector' | 'blurrer', env: Reco
     env: { FACEBLUR_NAMESPACE: namespace, FACEBLUR_DETECTOR_HEALTH_PORT: '0', FACEBLUR_BLURRER_HEALTH_PORT: '0', FACEBLUR_RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'info', ...env },
     onLine: (line: string) => { lines.push(line) }
   })
+  everyChild.add(svc.child)
+  svc.child.once('exit', () => everyChild.delete(svc.child))
+  // A running service must not keep a finished (or failed) test file alive: the exit hook
+  // above stops it when the file's process ends.
+  svc.child.unref()
+  for (const stream of [svc.child.stdout, svc.child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.()
   try {
     await svc.started
   } catch (err) {
+    await svc.stop()
     throw new Error(`${(err as Error).message}; its last output:\n${lines.slice(-8).join('\n')}`)
   }
   return { name, child: svc.child, stop: svc.stop, lines }

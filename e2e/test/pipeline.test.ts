@@ -2,6 +2,7 @@
 // onnxruntime) → Kafka → blurrer (sharp) → MinIO → gateway, with nothing mocked.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import sharp from 'sharp'
 import t from 'tap'
 import type { Box, DetectionResultBody } from '@faceblur/contracts'
 import { createObjectStore, loadEnvConfig, SharedEnv } from '@faceblur/service-kit'
@@ -112,10 +113,18 @@ t.test('bad uploads get clear 4xx errors and the service keeps working', async (
   t.equal(misnamed.status, 400)
   t.match(await misnamed.json(), { error: { code: 'FB_ERR_UPLOAD_MISSING_FILE' } })
 
-  // A truncated JPEG passes the header check; the detector must fail the task, not hang or crash.
-  const truncated = await client.waitDone(await client.submitOk('detect', seed.subarray(0, Math.floor(seed.length / 3))))
-  t.equal(truncated.final.status, 'FAILURE')
-  t.match(truncated.final, { error: { code: 'FB_ERR_IMAGE_UNDECODABLE' } })
+  // A truncated JPEG is refused at the door; a PNG whose header and end are intact but whose
+  // pixel data is corrupt gets through, and the detector must fail its task, not hang or crash.
+  const cut = await client.submit('detect', seed.subarray(0, Math.floor(seed.length / 3)))
+  t.equal(cut.status, 422)
+  t.match(await cut.json(), { error: { code: 'FB_ERR_IMAGE_UNDECODABLE' } })
+  const corrupt = await sharp(seed).png().toBuffer()
+  for (let i = Math.floor(corrupt.length * 0.4); i < Math.floor(corrupt.length * 0.6); i++) corrupt[i] = corrupt[i]! ^ 0x5a
+  const brokenId = await client.submitOk('detect', corrupt)
+  const broken = await client.waitDone(brokenId)
+  t.equal(broken.final.status, 'FAILURE')
+  t.match(broken.final, { error: { code: 'FB_ERR_IMAGE_UNDECODABLE' } })
+  await t.rejects(store.get(`uploads/${brokenId}`), { code: 'FB_ERR_SOURCE_MISSING' }, 'a failed task\'s upload is deleted too')
 
   const after = await client.waitDone(await client.submitOk('detect', astronaut))
   t.equal(after.final.status, 'SUCCESS', 'still working after the bad input')

@@ -1,5 +1,5 @@
 import { codecs, resultKey, type ConsumerGroups, type FacesDetectedV1, type Topics } from '@faceblur/contracts'
-import { runStage, statusMessage, type Bus, type Logger, type ObjectStore, type Subscription } from '@faceblur/service-kit'
+import { removeOriginal, runStage, statusMessage, type Bus, type Logger, type ObjectStore, type Subscription } from '@faceblur/service-kit'
 import { blurFaces, type BlurPolicy } from './blur.js'
 
 export interface BlurrerStageOptions { defaults: BlurPolicy, keepOriginals: boolean, maxPixels: number }
@@ -35,7 +35,7 @@ export async function startBlurrerStage (deps: { bus: Bus, store: ObjectStore, l
         }
       })]
     },
-    // Deleting the original only after SUCCESS is published: a crash before leaves it for the retry.
-    ...(options.keepOriginals ? {} : { afterPublish: async (event: FacesDetectedV1) => { await store.remove(event.source.key) } })
+    // The original goes only after SUCCESS or FAILURE is published: a crash before leaves it for the retry.
+    ...(options.keepOriginals ? {} : { afterPublish: async (event: FacesDetectedV1) => { await removeOriginal(store, event.source.key) } })
   })
 }

@@ -1,5 +1,5 @@
 import { codecs, type ConsumerGroups, type TaskSubmittedV1, type Topics } from '@faceblur/contracts'
-import { runStage, statusMessage, type Bus, type Logger, type ObjectStore, type Subscription } from '@faceblur/service-kit'
+import { removeOriginal, runStage, statusMessage, type Bus, type Logger, type ObjectStore, type Subscription } from '@faceblur/service-kit'
 import type { Detector } from './detector.js'
 
 /**
@@ -47,9 +47,10 @@ export async function startDetectorStage (deps: { bus: Bus, store: ObjectStore, 
         })
       }]
     },
-    // A detect task is finished here; its upload goes once SUCCESS is out (a blur's stays for the blurrer).
-    afterPublish: async (task) => {
-      if (task.kind === 'detect' && !keepOriginals) await store.remove(task.source.key)
+    // A task that ends here (a detection, or any failure) has its upload deleted once its final
+    // status is out; a blur's original stays for the blurrer.
+    afterPublish: async (task, { failed }) => {
+      if ((task.kind === 'detect' || failed) && !keepOriginals) await removeOriginal(store, task.source.key)
     }
   })
 }

@@ -47,6 +47,21 @@ export interface Bus {
   close: () => Promise<void>
 }
 
+/**
+ * Retries an admin call on Kafka's retriable errors: right after a topic is created its
+ * partitions may not have a leader yet, which kafkajs's admin reports instead of waiting.
+ */
+async function retrying<T> (call: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call()
+    } catch (err) {
+      if (attempt >= attempts || (err as { retriable?: boolean }).retriable !== true) throw err
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt))
+    }
+  }
+}
+
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug'
 }
@@ -154,12 +169,12 @@ export function createBus ({ brokers, clientId, logger }: { brokers: string[], c
 
     async offsets (topic) {
       const a = await connectedAdmin()
-      return (await a.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }))
+      return (await retrying(async () => await a.fetchTopicOffsets(topic))).map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }))
     },
 
     async lag (groupId, topic) {
       const a = await connectedAdmin()
-      const [ends, committed] = await Promise.all([a.fetchTopicOffsets(topic), a.fetchOffsets({ groupId, topics: [topic] })])
+      const [ends, committed] = await retrying(async () => await Promise.all([a.fetchTopicOffsets(topic), a.fetchOffsets({ groupId, topics: [topic] })]))
       const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]))
       let lag = 0n
       for (const p of ends) {

@@ -14,6 +14,15 @@ export interface ObjectStore {
   ready: () => Promise<boolean>
 }
 
+/** Deletes a task's original; one already gone (a redelivery, or it never arrived) is fine. */
+export async function removeOriginal (store: ObjectStore, key: string): Promise<void> {
+  try {
+    await store.remove(key)
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'FB_ERR_SOURCE_MISSING') throw err
+  }
+}
+
 export interface ObjectStoreOptions { endpoint: string, accessKey: string, secretKey: string, region: string, bucket: string }
 
 const MISSING = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket'])

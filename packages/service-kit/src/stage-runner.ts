@@ -21,8 +21,11 @@ export interface StageDefinition<T extends { task_id: string, kind: TaskKind }> 
   accepts?: (event: T) => boolean
   /** Does the work and returns what to publish (outputs and the final status) for the event. */
   process: (event: T, ctx: StageContext) => Promise<OutgoingMessage[]>
-  /** Clean-up that must wait until the outputs are published (e.g. deleting an original). */
-  afterPublish?: (event: T, ctx: StageContext) => Promise<void>
+  /**
+   * Clean-up that must wait until the task's outputs or its FAILURE are published (e.g. deleting
+   * an original), with whether the task failed.
+   */
+  afterPublish?: (event: T, outcome: { failed: boolean }) => Promise<void>
   partitionsConcurrently?: number
 }
 
@@ -89,7 +92,7 @@ export async function runStage<T extends { task_id: string, kind: TaskKind }> (b
           started: async () => { await bus.publish([statusMessage(def.topics, status(event, { status: 'STARTED' }))]) }
         }
         await bus.publish(await def.process(event, ctx))
-        await def.afterPublish?.(event, ctx)
+        await def.afterPublish?.(event, { failed: false })
         log.info({ ms: Date.now() - started }, `${def.stage} done`)
       } catch (err) {
         const coded = err instanceof FaceBlurError ? err : new FaceBlurError('FB_ERR_INTERNAL', (err as Error).message, { cause: err })
@@ -99,6 +102,7 @@ export async function runStage<T extends { task_id: string, kind: TaskKind }> (b
         }
         log.info({ code: coded.code, reason: coded.message }, 'task failed')
         await bus.publish([statusMessage(def.topics, status(event, { status: 'FAILURE', error: { code: coded.code, message: coded.message } }))])
+        await def.afterPublish?.(event, { failed: true })
       }
     }
   })
