@@ -312,7 +312,7 @@ export async function runSubmit (args: SubmitArgs, deps: SubmitDeps): Promise<Su
     subscription = await subscribing.catch(() => undefined)
     waitStartedMs = now() - startedAt
     const deadline = args.timeoutS > 0 ? now() + args.timeoutS * 1000 : Number.POSITIVE_INFINITY
-    progress.update(progressState(), true)
+    if (waiting.size > 0) progress.update(progressState(), true)
     while (stopped === undefined && (waiting.size > 0 || finishing.size > 0)) {
       if (now() >= deadline) { stop(`--timeout ${args.timeoutS} s passed`); break }
       await sleep(100)
