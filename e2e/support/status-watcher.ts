@@ -34,6 +34,7 @@ export async function connect (namespace: string): Promise<Pipeline> {
     groupId: `e2e-watcher-${randomUUID()}`,
     topics: [topics.status, topics.deadLetter],
     fromBeginning: true,
+    commit: false,
     partitionsConcurrently: 7,
     handle: async (m) => {
       if (m.topic === topics.deadLetter) {

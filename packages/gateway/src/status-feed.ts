@@ -25,6 +25,7 @@ export async function startStatusFeed (bus: Bus, topics: Topics, view: TaskView,
     groupId: `gateway-view-${randomUUID()}`,
     topics: [topics.status],
     fromBeginning: true,
+    commit: false, // a new group every start: a committed position would never be read
     partitionsConcurrently: 6,
     handle: async (message) => {
       const parsed = codecs.taskStatus.parse(message.value)

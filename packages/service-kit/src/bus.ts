@@ -28,6 +28,11 @@ export interface ConsumeOptions {
    */
   handle: (message: BusMessage) => Promise<void>
   partitionsConcurrently?: number
+  /**
+   * False for a reader that keeps no position (a view rebuilt from the start on every run): its
+   * offsets are never committed, which makes reading a long topic several times faster.
+   */
+  commit?: boolean
 }
 
 export interface Subscription { stop: () => Promise<void> }
@@ -112,7 +117,7 @@ export function createBus ({ brokers, clientId, logger }: { brokers: string[], c
       await p.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
     },
 
-    async consume ({ groupId, topics, fromBeginning = false, handle, partitionsConcurrently = 1 }) {
+    async consume ({ groupId, topics, fromBeginning = false, handle, partitionsConcurrently = 1, commit = true }) {
       // A 10 s session (kafkajs: 30 s): a crashed stage's partitions move to its peers sooner.
       const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 1_000, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 500, maxRetryTime: 10_000 } })
       consumers.add(consumer)
@@ -134,7 +139,7 @@ export function createBus ({ brokers, clientId, logger }: { brokers: string[], c
             value: message.value,
             headers: headersToStrings(message.headers)
           })
-          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }])
+          if (commit) await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }])
         }
       })
       await joined
