@@ -1,6 +1,6 @@
 // `faceblur submit`: walk the folder, put each image in the bucket and produce `submitted` (what
 // any bulk producer does), optionally follow the status topic and write the results. The bus and
-// the store come in from the entry point, so this runs the same against fakes in unit tests.
+// the store come in from the entry point (tests hand in the real adapters, wrapped for faults).
 import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
