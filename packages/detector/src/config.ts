@@ -11,7 +11,8 @@ export const DetectorEnv = {
   FACEBLUR_CONFIDENCE: Type.Number({ default: 0.25, exclusiveMinimum: 0, maximum: 1 }),
   FACEBLUR_IOU: Type.Number({ default: 0.45, exclusiveMinimum: 0, maximum: 1 }),
   FACEBLUR_DETECTOR_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'images in flight: the next decodes while the current is inferred' }),
-  FACEBLUR_TILE_ABOVE: Type.Integer({ default: 1600, minimum: 0, description: 'tile images whose longer side exceeds this many pixels (0 = never tile)' }),
+  // Full HD and smaller in one pass; above it, faces under ~30 px would shrink below what the model sees.
+  FACEBLUR_TILE_ABOVE: Type.Integer({ default: 1920, minimum: 0, description: 'tile images whose longer side exceeds this many pixels (0 = never tile)' }),
   FACEBLUR_TILE_SIZE: Type.Integer({ default: 960, minimum: 320, description: 'tile side in source pixels' }),
   FACEBLUR_TILE_OVERLAP: Type.Number({ default: 0.25, minimum: 0, maximum: 0.5, description: 'fraction of a tile shared with its neighbour' }),
   FACEBLUR_MAX_PIXELS: Type.Integer({ default: 64_000_000, minimum: 1, description: 'pixels (width × height)' }),
