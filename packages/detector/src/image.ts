@@ -39,6 +39,19 @@ export async function uprightSize (input: Buffer, maxPixels: number): Promise<{ 
   }
 }
 
+/** Resizes into the letterbox and pads the rest grey: the step `prepare` and tiles share. */
+function letterboxed (image: sharp.Sharp, geometry: Letterbox): sharp.Sharp {
+  return image
+    .resize(geometry.resizedWidth, geometry.resizedHeight, { fit: 'fill', kernel: 'linear' })
+    .extend({
+      top: geometry.padY,
+      bottom: geometry.size - geometry.resizedHeight - geometry.padY,
+      left: geometry.padX,
+      right: geometry.size - geometry.resizedWidth - geometry.padX,
+      background: LETTERBOX_GREY
+    })
+}
+
 /**
  * Decodes and letterboxes in one sharp pipeline: auto-orient first (boxes refer to the upright
  * image), resize keeping the aspect ratio, pad with grey, drop alpha, force 8-bit sRGB (grey,
@@ -48,16 +61,7 @@ export async function prepare (input: Buffer, size: number, maxPixels: number): 
   const { width, height } = await uprightSize(input, maxPixels)
   const geometry = letterbox(width, height, size)
   try {
-    const rgb = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error' })
-      .rotate()
-      .resize(geometry.resizedWidth, geometry.resizedHeight, { fit: 'fill', kernel: 'linear' })
-      .extend({
-        top: geometry.padY,
-        bottom: size - geometry.resizedHeight - geometry.padY,
-        left: geometry.padX,
-        right: size - geometry.resizedWidth - geometry.padX,
-        background: LETTERBOX_GREY
-      })
+    const rgb = await letterboxed(sharp(input, { limitInputPixels: maxPixels, failOn: 'error' }).rotate(), geometry)
       .flatten({ background: LETTERBOX_GREY })
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
@@ -72,16 +76,7 @@ export async function prepare (input: Buffer, size: number, maxPixels: number): 
 /** Letterboxes a region of an already decoded upright RGB image. */
 async function cut (raw: Buffer, width: number, height: number, region: Region, size: number): Promise<PreparedImage> {
   const geometry = letterbox(region.width, region.height, size)
-  const rgb = await sharp(raw, { raw: { width, height, channels: 3 } })
-    .extract(region)
-    .resize(geometry.resizedWidth, geometry.resizedHeight, { fit: 'fill', kernel: 'linear' })
-    .extend({
-      top: geometry.padY,
-      bottom: size - geometry.resizedHeight - geometry.padY,
-      left: geometry.padX,
-      right: size - geometry.resizedWidth - geometry.padX,
-      background: LETTERBOX_GREY
-    })
+  const rgb = await letterboxed(sharp(raw, { raw: { width, height, channels: 3 } }).extract(region), geometry)
     .raw()
     .toBuffer()
   return { rgb, geometry }
