@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { advance, codecs, namesFor, type DeadLetterV1, type TaskStatusV1 } from '@faceblur/contracts'
-import { createBus, createObjectStore, loadEnvConfig, SharedEnv, type Bus, type ObjectStore, type Subscription } from '@faceblur/service-kit'
+import { type Bus, createBus, loadEnvConfig, type ObjectStore, SharedEnv, storeFromConfig, type Subscription } from '@faceblur/service-kit'
 import { pino } from 'pino'
 
 export interface Pipeline {
@@ -20,9 +20,7 @@ export async function connect (namespace: string): Promise<Pipeline> {
   const config = loadEnvConfig(SharedEnv, { ...process.env, FACEBLUR_NAMESPACE: namespace })
   const { topics } = namesFor(namespace)
   const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'e2e-watcher', logger: pino({ level: 'error' }) })
-  const store = createObjectStore({
-    endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
-  })
+  const store = storeFromConfig(config)
   await store.ensureBucket()
   await bus.ensureTopics([
     { topic: topics.submitted, partitions: 6 }, { topic: topics.facesDetected, partitions: 6 },

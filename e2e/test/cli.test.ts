@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import sharp from 'sharp'
 import t from 'tap'
 import { namesFor, type Box, type DetectionResultBody } from '@faceblur/contracts'
-import { createBus, createObjectStore, loadEnvConfig, SharedEnv } from '@faceblur/service-kit'
+import { createBus, loadEnvConfig, SharedEnv, storeFromConfig } from '@faceblur/service-kit'
 import { pino } from 'pino'
 import { namespace, start, type RunningService } from '../support/harness.js'
 import { detailEnergy, gray, iou } from '../support/pixels.js'
@@ -67,9 +67,7 @@ const photos = {
 /** The 10,000 uploads nobody will process: removed rather than left for the bucket's expiry. */
 async function removeUploads (stateFile: string): Promise<void> {
   const config = loadEnvConfig(SharedEnv, process.env)
-  const store = createObjectStore({
-    endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
-  })
+  const store = storeFromConfig(config)
   const ids = (await readFile(stateFile, 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as { task_id: string }).task_id)
   let next = 0
   await Promise.all(Array.from({ length: 32 }, async () => {

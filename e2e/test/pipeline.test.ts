@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import t from 'tap'
 import type { Box, DetectionResultBody } from '@faceblur/contracts'
-import { createObjectStore, loadEnvConfig, SharedEnv } from '@faceblur/service-kit'
+import { loadEnvConfig, SharedEnv, storeFromConfig } from '@faceblur/service-kit'
 import { Client, freePort, start, type RunningService } from '../support/harness.js'
 import { detailEnergy, gray, iou, meanAbsDiff } from '../support/pixels.js'
 
@@ -15,9 +15,7 @@ const astronaut = readFileSync(join(import.meta.dirname, '../fixtures/astronaut.
 const SEED_FACES: Box[] = [[220, 156, 623, 700], [1044, 232, 1465, 795]]
 
 const shared = loadEnvConfig(SharedEnv, process.env)
-const store = createObjectStore({
-  endpoint: shared.S3_ENDPOINT, accessKey: shared.S3_ACCESS_KEY, secretKey: shared.S3_SECRET_KEY, region: shared.S3_REGION, bucket: shared.S3_BUCKET
-})
+const store = storeFromConfig(shared)
 
 const port = freePort()
 const client = new Client(`http://127.0.0.1:${port}`)

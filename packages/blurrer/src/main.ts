@@ -1,16 +1,14 @@
 #!/usr/bin/env node
 import { namesFor } from '@faceblur/contracts'
-import { createBus, createLogger, createObjectStore, onShutdown, provision, startHealthServer } from '@faceblur/service-kit'
+import { busFromConfig, createLogger, onShutdown, provision, startHealthServer, storeFromConfig } from '@faceblur/service-kit'
 import { loadConfig } from './config.js'
 import { startBlurrerStage } from './pipeline.js'
 
 const config = loadConfig(process.env)
 const logger = createLogger('blurrer', config.LOG_LEVEL)
 
-const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${config.KAFKA_CLIENT_ID}-blurrer`, logger })
-const store = createObjectStore({
-  endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
-})
+const bus = busFromConfig(config, 'blurrer', logger)
+const store = storeFromConfig(config)
 const names = namesFor(config.FACEBLUR_NAMESPACE)
 await provision(bus, store, names.topics, config)
 const defaults = { mode: config.FACEBLUR_BLUR_MODE, shape: config.FACEBLUR_BLUR_SHAPE, padding: config.FACEBLUR_BLUR_PADDING }

@@ -2,7 +2,7 @@
 // The `faceblur` command. The only module that reads process.env, process.argv or exits.
 import { randomUUID } from 'node:crypto'
 import { isFaceBlurError, namesFor } from '@faceblur/contracts'
-import { createBus, createObjectStore, loadEnvConfig, provision, SharedEnv } from '@faceblur/service-kit'
+import { busFromConfig, loadEnvConfig, provision, SharedEnv, storeFromConfig } from '@faceblur/service-kit'
 import { pino } from 'pino'
 import { parseCli, USAGE, UsageError } from './args.js'
 import { runSubmit, SubmitError } from './submit.js'
@@ -35,10 +35,8 @@ try {
 // The Kafka client's errors go to stderr as JSON lines (more with LOG_LEVEL); stdout is the summary's.
 const level = process.env.LOG_LEVEL === undefined ? 'error' : config.LOG_LEVEL
 const logger = pino({ name: 'faceblur', level }, pino.destination(2))
-const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${config.KAFKA_CLIENT_ID}-cli`, logger })
-const store = createObjectStore({
-  endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
-})
+const bus = busFromConfig(config, 'cli', logger)
+const store = storeFromConfig(config)
 const names = namesFor(config.FACEBLUR_NAMESPACE)
 
 // Ctrl-C: stop taking files, let those in flight finish and be recorded, print the summary.

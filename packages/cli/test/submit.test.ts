@@ -18,7 +18,7 @@ import {
   codecs, FaceBlurError, isTerminal, namesFor, resultKey, uploadKey, type TaskStatusV1, type TaskSubmittedV1
 } from '@faceblur/contracts'
 import {
-  createBus, createObjectStore, loadEnvConfig, pipelineTopics, removeOriginal, SharedEnv,
+  busFromConfig, loadEnvConfig, pipelineTopics, removeOriginal, SharedEnv, storeFromConfig,
   type Bus, type BusMessage, type ObjectStore, type Subscription
 } from '@faceblur/service-kit'
 import type { SubmitArgs } from '../src/args.js'
@@ -33,10 +33,8 @@ const config = loadEnvConfig(SharedEnv, process.env)
 const namespace = `cli-unit-${randomUUID().slice(0, 8)}.`
 const { topics } = namesFor(namespace)
 const logger = pino({ level: 'error' })
-const connectBus = (role: string): Bus => createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${config.KAFKA_CLIENT_ID}-cli-test-${role}`, logger })
-const connectStore = (): ObjectStore => createObjectStore({
-  endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
-})
+const connectBus = (role: string): Bus => busFromConfig(config, `cli-test-${role}`, logger)
+const connectStore = (): ObjectStore => storeFromConfig(config)
 
 // What the CLI under test uses, and what the stage (another process in real life) uses.
 const bus = connectBus('cli')

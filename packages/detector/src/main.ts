@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { namesFor } from '@faceblur/contracts'
-import { createBus, createLogger, createObjectStore, onShutdown, provision, startHealthServer } from '@faceblur/service-kit'
+import { busFromConfig, createLogger, onShutdown, provision, startHealthServer, storeFromConfig } from '@faceblur/service-kit'
 import { loadConfig } from './config.js'
 import { createDetector } from './detector.js'
 import { openModel } from './onnx-session.js'
@@ -22,10 +22,8 @@ const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, {
 })
 logger.info({ model: detector.model, input: session.inputSize, output: session.outputDims }, `model loaded on ${session.provider}`)
 
-const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${config.KAFKA_CLIENT_ID}-detector`, logger })
-const store = createObjectStore({
-  endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
-})
+const bus = busFromConfig(config, 'detector', logger)
+const store = storeFromConfig(config)
 const names = namesFor(config.FACEBLUR_NAMESPACE)
 await provision(bus, store, names.topics, config)
 const stage = await startDetectorStage({ bus, store, detector, logger, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, concurrency: config.FACEBLUR_DETECTOR_CONCURRENCY, names })

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
 import { namesFor } from '@faceblur/contracts'
-import { createBus, createLogger, createObjectStore, onShutdown, provision } from '@faceblur/service-kit'
+import { busFromConfig, createLogger, onShutdown, provision, storeFromConfig } from '@faceblur/service-kit'
 import { buildApp } from './app.js'
 import { parseKeys } from './auth.js'
 import { loadConfig } from './config.js'
@@ -12,10 +12,8 @@ const config = loadConfig(process.env)
 const logger = createLogger('gateway', config.LOG_LEVEL)
 const keys = parseKeys(config.FACEBLUR_API_KEYS, config.FACEBLUR_API_KEYS_FILE === '' ? undefined : readFileSync(config.FACEBLUR_API_KEYS_FILE, 'utf8'))
 
-const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${config.KAFKA_CLIENT_ID}-gateway`, logger })
-const store = createObjectStore({
-  endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
-})
+const bus = busFromConfig(config, 'gateway', logger)
+const store = storeFromConfig(config)
 const names = namesFor(config.FACEBLUR_NAMESPACE)
 await provision(bus, store, names.topics, config)
 const view = new TaskView(config.FACEBLUR_RESULT_TTL_HOURS * 3600_000)

@@ -4,14 +4,13 @@ import t from 'tap'
 import { pino } from 'pino'
 import { createBus, type BusMessage } from '../src/bus.js'
 import { loadEnvConfig, SharedEnv } from '../src/env-config.js'
+import { storeFromConfig } from '../src/connect.js'
 import { createObjectStore } from '../src/object-store.js'
 
 const config = loadEnvConfig(SharedEnv, process.env)
 const logger = pino({ level: 'warn' })
 const bus = createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: 'service-kit-test', logger })
-const store = createObjectStore({
-  endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET
-})
+const store = storeFromConfig(config)
 t.teardown(() => bus.close())
 
 t.test('object store: put, get, remove, and a coded error for a missing object', async (t) => {
