@@ -23,6 +23,9 @@ export const ERRORS = Object.freeze({
   FB_ERR_RESULT_NOT_READY: { status: 409, retriable: true, message: 'the task has no result yet' },
   FB_ERR_EVENT_INVALID: { status: 422, retriable: false, message: 'the event does not match its schema' },
   FB_ERR_SOURCE_MISSING: { status: 422, retriable: false, message: 'the source image is not in the object store' },
+  FB_ERR_SOURCE_REFUSED: { status: 422, retriable: false, message: 'the event names a source outside uploads/{task_id} of the configured bucket, or one over the upload limit' },
+  FB_ERR_TASK_TIMEOUT: { status: 504, retriable: false, message: 'the task ran past its deadline' },
+  FB_ERR_BUS_REFUSED: { status: 500, retriable: false, message: 'the event bus refused a message (too large or invalid)' },
   FB_ERR_STORAGE_UNAVAILABLE: { status: 503, retriable: true, message: 'the object store is unavailable' },
   FB_ERR_BUS_UNAVAILABLE: { status: 503, retriable: true, message: 'the event bus is unavailable' },
   FB_ERR_INTERNAL: { status: 500, retriable: false, message: 'internal error' }

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox'
-import { loadEnvConfig, SharedEnv } from '@faceblur/service-kit'
+import { loadEnvConfig, StageEnv } from '@faceblur/service-kit'
 
 export const DetectorEnv = {
-  ...SharedEnv,
+  ...StageEnv,
   FACEBLUR_MODEL_PATH: Type.String({ minLength: 1, description: 'YOLOv8-face ONNX file (`pnpm model` prints the cached one)' }),
   FACEBLUR_MODEL_NAME: Type.String({ default: 'yolov8n-face' }),
   FACEBLUR_EXECUTION_PROVIDER: Type.Union([Type.Literal('auto'), Type.Literal('cpu'), Type.Literal('cuda')], { default: 'auto' }),
@@ -16,8 +16,7 @@ export const DetectorEnv = {
   FACEBLUR_TILE_SIZE: Type.Integer({ default: 960, minimum: 320, description: 'tile side in source pixels' }),
   FACEBLUR_TILE_OVERLAP: Type.Number({ default: 0.25, minimum: 0, maximum: 0.5, description: 'fraction of a tile shared with its neighbour' }),
   FACEBLUR_MAX_PIXELS: Type.Integer({ default: 64_000_000, minimum: 1, description: 'pixels (width × height)' }),
-  FACEBLUR_DETECTOR_HEALTH_PORT: Type.Integer({ default: 8001, minimum: 0, description: '0 = no health server' }),
-  FACEBLUR_HEALTH_HOST: Type.String({ default: '127.0.0.1' })
+  FACEBLUR_DETECTOR_HEALTH_PORT: Type.Integer({ default: 8001, minimum: 0, description: '0 = no health server' })
 }
 
 export const loadConfig = (env: Record<string, string | undefined>): ReturnType<typeof loadEnvConfig<typeof DetectorEnv>> => loadEnvConfig(DetectorEnv, env)

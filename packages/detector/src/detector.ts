@@ -17,7 +17,8 @@ export interface DetectorOptions {
 
 export interface Detector {
   readonly model: ModelInfo
-  detect: (encoded: Buffer) => Promise<Detection>
+  /** `signal` stops the work between model runs (a task past its deadline). */
+  detect: (encoded: Buffer, signal?: AbortSignal) => Promise<Detection>
 }
 
 /**
@@ -30,11 +31,12 @@ export function createDetector (session: ModelSession, modelName: string, option
   const [, channels = 0, anchors = 0] = session.outputDims
   return {
     model: { name: modelName, sha256: session.sha256, provider: session.provider },
-    async detect (encoded) {
+    async detect (encoded, signal) {
       const views = await prepareViews(encoded, size, options.maxPixels, options.tiling)
       const { width, height } = views[0]!.geometry
       const candidates: Candidate[] = []
       for (const view of views) {
+        signal?.throwIfAborted()
         const output = await session.run(toChwFloat(view.rgb, size, size))
         const offset = view.tile ?? { left: 0, top: 0 }
         for (const c of decodeYolov8(output, channels, anchors, options.confidence)) {

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { namesFor } from '@faceblur/contracts'
-import { busFromConfig, createLogger, onShutdown, provision, startHealthServer, storeFromConfig } from '@faceblur/service-kit'
+import { busFromConfig, createLogger, provision, serveStage, storeFromConfig } from '@faceblur/service-kit'
 import { loadConfig } from './config.js'
 import { createDetector } from './detector.js'
 import { openModel } from './onnx-session.js'
-import { startDetectorStage } from './pipeline.js'
+import { detectorStage } from './pipeline.js'
 
 const config = loadConfig(process.env)
 const logger = createLogger('detector', config.LOG_LEVEL)
@@ -24,24 +24,17 @@ logger.info({ model: detector.model, input: session.inputSize, output: session.o
 
 const bus = busFromConfig(config, 'detector', logger)
 const store = storeFromConfig(config)
-const names = namesFor(config.FACEBLUR_NAMESPACE)
-await provision(bus, store, names.topics, config)
-const stage = await startDetectorStage({ bus, store, detector, logger, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, concurrency: config.FACEBLUR_DETECTOR_CONCURRENCY, names })
-
-const health = config.FACEBLUR_DETECTOR_HEALTH_PORT === 0
-  ? undefined
-  : await startHealthServer(config.FACEBLUR_DETECTOR_HEALTH_PORT, config.FACEBLUR_HEALTH_HOST, {
-    health: () => ({ ok: true, model: detector.model }),
-    ready: async () => {
-      const [kafka, s3] = await Promise.all([bus.ready([]), store.ready()])
-      return { ok: kafka && s3, kafka, s3, model: detector.model }
-    }
-  })
-logger.info({ health: config.FACEBLUR_DETECTOR_HEALTH_PORT }, 'detector consuming')
-
-onShutdown(logger, async () => {
-  await stage.stop()
-  await bus.close()
-  await session.release()
-  health?.close()
+const { topics, groups } = namesFor(config.FACEBLUR_NAMESPACE)
+await provision(bus, store, topics, config)
+await serveStage({
+  config,
+  logger,
+  bus,
+  store,
+  topics,
+  groupId: groups.detector,
+  healthPort: config.FACEBLUR_DETECTOR_HEALTH_PORT,
+  details: { model: detector.model },
+  definition: detectorStage({ store, detector, topics, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, concurrency: config.FACEBLUR_DETECTOR_CONCURRENCY }),
+  close: async () => { await session.release() }
 })

@@ -5,7 +5,6 @@ export const GatewayEnv = {
   ...SharedEnv,
   PORT: Type.Integer({ default: 8000, minimum: 0, maximum: 65535 }),
   HOST: Type.String({ default: '127.0.0.1', description: '0.0.0.0 to listen on every interface' }),
-  FACEBLUR_MAX_UPLOAD_BYTES: Type.Integer({ default: 25 * 1024 * 1024, minimum: 1, description: 'bytes (25 MiB)' }),
   FACEBLUR_MAX_PIXELS: Type.Integer({ default: 64_000_000, minimum: 1, description: 'pixels (width × height), checked from the header before decoding' }),
   FACEBLUR_MAX_CONCURRENT_UPLOADS: Type.Integer({ default: 16, minimum: 1, description: 'uploads in progress at once; more get 429' }),
   FACEBLUR_MAX_BACKLOG: Type.Integer({ default: 10_000, minimum: 1, description: 'unfinished tasks; beyond this new uploads get 503' }),

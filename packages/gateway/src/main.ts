@@ -29,7 +29,7 @@ const timedOut = await Promise.race([
 if (timedOut) logger.warn({ seconds: config.FACEBLUR_VIEW_CATCHUP_S }, 'task view still catching up; listening anyway (/ready says 503 until it is done)')
 else logger.info({ tasks: view.size, ms: Date.now() - started }, 'task view caught up with the status topic')
 
-const app = await buildApp({ config, bus, store, view, names, apiKeys: keys, viewCaughtUp: () => feed.isCaughtUp, logger })
+const app = await buildApp({ config, bus, store, view, names, apiKeys: keys, viewCaughtUp: () => feed.isCaughtUp && feed.health().running, logger })
 await app.listen({ port: config.PORT, host: config.HOST })
 logger.info({ apiKeys: keys.length, rateLimitPerMinute: config.FACEBLUR_RATE_LIMIT_PER_MINUTE }, 'gateway ready')
 

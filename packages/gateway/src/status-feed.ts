@@ -38,5 +38,5 @@ export async function startStatusFeed (bus: Bus, topics: Topics, view: TaskView,
       }
     }
   })
-  return { stop: subscription.stop, caughtUp, get isCaughtUp () { return isCaughtUp } }
+  return { stop: subscription.stop, health: subscription.health, caughtUp, get isCaughtUp () { return isCaughtUp } }
 }

@@ -1,6 +1,8 @@
 // The one file that imports kafkajs: a small adapter, so a move to another client stays local.
 import { Kafka, Partitioners, logLevel, type Consumer, type Producer, type IHeaders } from 'kafkajs'
 import type { Logger } from 'pino'
+import { translateBusError } from './bus-errors.js'
+import { backoffMs } from './retry.js'
 
 export interface BusMessage {
   topic: string
@@ -15,6 +17,7 @@ export interface OutgoingMessage {
   topic: string
   key: string
   value: Buffer
+  headers?: Record<string, string>
 }
 
 export interface ConsumeOptions {
@@ -24,18 +27,40 @@ export interface ConsumeOptions {
   fromBeginning?: boolean
   /**
    * Called once per message, in order within a partition. The offset is committed only after it
-   * resolves (at-least-once). Throwing means "try again later": the message is redelivered.
+   * resolves (at-least-once). Throwing means "try again later": the consumer restarts and the
+   * message is redelivered. `heartbeat` keeps the group membership during long work.
    */
-  handle: (message: BusMessage) => Promise<void>
+  handle: (message: BusMessage, ctx: { heartbeat: () => Promise<void> }) => Promise<void>
   partitionsConcurrently?: number
   /**
    * False for a reader that keeps no position (a view rebuilt from the start on every run): its
    * offsets are never committed, which makes reading a long topic several times faster.
    */
   commit?: boolean
+  /** The group's session: a member silent this long is dropped (kafkajs' default: 30 s). */
+  sessionTimeoutMs?: number
+  /** How long a rebalance waits for members to rejoin. */
+  rebalanceTimeoutMs?: number
+  heartbeatIntervalMs?: number
 }
 
-export interface Subscription { stop: () => Promise<void> }
+/** Whether a consumer is really consuming, for `/ready` and `/metrics`. */
+export interface ConsumerHealth {
+  /** Joined its group, and fetched or heartbeated within `staleMs`. */
+  running: boolean
+  /** When it last fetched, heartbeated or committed (epoch ms; 0: never). */
+  lastActiveAt: number
+  /** Consumer restarts after a crash (by kafkajs itself or by the supervisor). */
+  restarts: number
+  /** Group joins: the first one and one per rebalance. */
+  rebalances: number
+  lastError?: string
+}
+
+export interface Subscription {
+  stop: () => Promise<void>
+  health: () => ConsumerHealth
+}
 
 export interface TopicSpec { topic: string, partitions: number, config?: Record<string, string> }
 
@@ -87,68 +112,54 @@ export function createBus ({ brokers, clientId, logger }: { brokers: string[], c
   let producer: Promise<Producer> | undefined
   const consumers = new Set<Consumer>()
 
-  // Connect once, on first use; concurrent first publishes all wait for the same connection.
+  // Connect once, on first use; concurrent first publishes all wait for the same connection. A
+  // failed connect is forgotten, so the next publish tries again instead of failing for ever.
   async function connectedProducer (): Promise<Producer> {
-    producer ??= (async () => {
+    const connecting = producer ??= (async () => {
       // Idempotent: a retried send after a broker hiccup does not duplicate the message.
       const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
       await p.connect()
       return p
     })()
-    return await producer
+    try {
+      return await connecting
+    } catch (err) {
+      if (producer === connecting) producer = undefined
+      throw err
+    }
   }
 
   let adminConnected: Promise<void> | undefined
   const connectedAdmin = async (): Promise<typeof admin> => {
-    adminConnected ??= admin.connect()
-    await adminConnected
+    const connecting = adminConnected ??= admin.connect()
+    try {
+      await connecting
+    } catch (err) {
+      if (adminConnected === connecting) adminConnected = undefined // try again next time
+      throw translateBusError(err)
+    }
     return admin
   }
 
   return {
     async publish (messages) {
-      const p = await connectedProducer()
-      const byTopic = new Map<string, Array<{ key: string, value: Buffer }>>()
+      if (messages.length === 0) return
+      const byTopic = new Map<string, Array<Omit<OutgoingMessage, 'topic'>>>()
       for (const m of messages) {
         const list = byTopic.get(m.topic) ?? []
-        list.push({ key: m.key, value: m.value })
+        list.push({ key: m.key, value: m.value, ...(m.headers === undefined ? {} : { headers: m.headers }) })
         byTopic.set(m.topic, list)
       }
-      await p.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
+      try {
+        const p = await connectedProducer()
+        await p.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
+      } catch (err) {
+        throw translateBusError(err)
+      }
     },
 
-    async consume ({ groupId, topics, fromBeginning = false, handle, partitionsConcurrently = 1, commit = true }) {
-      // A 10 s session (kafkajs: 30 s): a crashed stage's partitions move to its peers sooner.
-      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 1_000, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 500, maxRetryTime: 10_000 } })
-      consumers.add(consumer)
-      await consumer.connect()
-      await consumer.subscribe({ topics, fromBeginning })
-      // Resolve only once the group has assigned partitions, so "consuming" in a log is true.
-      const joined = new Promise<void>((resolve) => {
-        const off = consumer.on(consumer.events.GROUP_JOIN, () => { off(); resolve() })
-      })
-      await consumer.run({
-        autoCommit: false,
-        partitionsConsumedConcurrently: partitionsConcurrently,
-        eachMessage: async ({ topic, partition, message }) => {
-          await handle({
-            topic,
-            partition,
-            offset: message.offset,
-            key: message.key?.toString() ?? null,
-            value: message.value,
-            headers: headersToStrings(message.headers)
-          })
-          if (commit) await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }])
-        }
-      })
-      await joined
-      return {
-        stop: async () => {
-          consumers.delete(consumer)
-          await consumer.disconnect() // waits for the message in hand, then leaves the group
-        }
-      }
+    async consume (options) {
+      return await superviseConsumer(kafka, log, options, consumers)
     },
 
     async ensureTopics (specs) {
@@ -211,4 +222,113 @@ function headersToStrings (headers: IHeaders | undefined): Record<string, string
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? String(v[0]) : String(v)
   return out
+}
+
+/** A consumer counts as stalled when it has neither fetched nor heartbeated for this long. */
+const STALE_MS = 12_000
+
+/**
+ * Runs one consumer and keeps it running: kafkajs restarts a consumer itself after some crashes
+ * but not after others (a commit refused because the member was dropped, a broker gone too long);
+ * those are restarted here with backoff, for as long as the subscription lives. Resolves once the
+ * group has assigned partitions the first time.
+ */
+async function superviseConsumer (kafka: Kafka, log: Logger, options: ConsumeOptions, consumers: Set<Consumer>): Promise<Subscription> {
+  const { groupId, topics, fromBeginning = false, handle, partitionsConcurrently = 1, commit = true } = options
+  const state = { joined: false, lastActiveAt: 0, restarts: 0, rebalances: 0, lastError: undefined as string | undefined }
+  let current: Consumer | undefined
+  let stopped = false
+  let failures = 0
+  let relaunch: NodeJS.Timeout | undefined
+  let firstJoin: () => void = () => {}
+  const joinedOnce = new Promise<void>((resolve) => { firstJoin = resolve })
+  const alive = (): void => { state.lastActiveAt = Date.now() }
+
+  async function launch (): Promise<void> {
+    const consumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
+      // Bounded: an error that outlasts these retries crashes the consumer, which is then restarted
+      // (by kafkajs or below) and shows in /ready and the restart count instead of looping unseen.
+      retry: { retries: 8, initialRetryTime: 500, maxRetryTime: 10_000 }
+    })
+    current = consumer
+    consumers.add(consumer)
+    const { GROUP_JOIN, FETCH, HEARTBEAT, COMMIT_OFFSETS, CRASH, REBALANCING } = consumer.events
+    consumer.on(GROUP_JOIN, () => { state.joined = true; state.rebalances++; failures = 0; alive(); firstJoin() })
+    consumer.on(FETCH, alive)
+    consumer.on(HEARTBEAT, alive)
+    consumer.on(COMMIT_OFFSETS, alive)
+    consumer.on(REBALANCING, () => { state.joined = false })
+    consumer.on(CRASH, ({ payload }) => {
+      state.joined = false
+      state.lastError = payload.error.message
+      if (stopped) return
+      state.restarts++
+      if (payload.restart) {
+        log.warn({ groupId, err: payload.error }, 'consumer crashed; kafkajs restarts it')
+        return
+      }
+      // kafkajs has disconnected it and will not come back: a new consumer takes its place.
+      consumers.delete(consumer)
+      scheduleRelaunch(payload.error)
+    })
+    await consumer.connect()
+    await consumer.subscribe({ topics, fromBeginning })
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: partitionsConcurrently,
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        alive()
+        await handle({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          value: message.value,
+          headers: headersToStrings(message.headers)
+        }, {
+          heartbeat: async () => { await heartbeat(); alive() }
+        })
+        if (commit) await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }])
+      }
+    })
+  }
+
+  function scheduleRelaunch (cause: unknown): void {
+    if (stopped) return
+    const delay = backoffMs(++failures, { initialDelayMs: 1000, maxDelayMs: 30_000 })
+    log.error({ groupId, err: cause, restartInMs: delay }, 'consumer stopped; restarting it')
+    relaunch = setTimeout(() => {
+      launch().catch((err: unknown) => {
+        if (current !== undefined) {
+          consumers.delete(current)
+          current.disconnect().catch(() => {})
+        }
+        scheduleRelaunch(err)
+      })
+    }, delay)
+  }
+
+  await launch()
+  await joinedOnce
+  return {
+    health: () => ({
+      running: state.joined && Date.now() - state.lastActiveAt < STALE_MS,
+      lastActiveAt: state.lastActiveAt,
+      restarts: state.restarts,
+      rebalances: state.rebalances,
+      ...(state.lastError === undefined ? {} : { lastError: state.lastError })
+    }),
+    stop: async () => {
+      stopped = true
+      clearTimeout(relaunch)
+      if (current === undefined) return
+      consumers.delete(current)
+      await current.disconnect() // waits for the message in hand, then leaves the group
+    }
+  }
 }

@@ -17,9 +17,21 @@ export const SharedEnv = {
   S3_REGION: Type.String({ default: 'us-east-1' }),
   S3_BUCKET: Type.String({ default: 'faceblur', minLength: 3 }),
   FACEBLUR_RESULT_TTL_HOURS: Type.Number({ default: 24, exclusiveMinimum: 0, description: 'hours a finished task and its result stay available' }),
+  FACEBLUR_MAX_UPLOAD_BYTES: Type.Integer({ default: 25 * 1024 * 1024, minimum: 1, description: 'bytes (25 MiB): largest upload, and largest source a stage reads' }),
   FACEBLUR_KEEP_ORIGINALS: Type.Boolean({ default: false, description: 'keep uploads/{task_id} once its task is done' }),
   LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
     Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' })
+} satisfies TProperties
+
+/** The settings of every stage (detector, blurrer): the kernel's deadlines, retries and group timings. */
+export const StageEnv = {
+  ...SharedEnv,
+  // The largest allowed image (64 MP) takes ~10 s to detect on 2 cores; a task past this fails.
+  FACEBLUR_TASK_TIMEOUT_S: Type.Number({ default: 120, exclusiveMinimum: 0, description: 'seconds one task may run before it fails with FB_ERR_TASK_TIMEOUT' }),
+  FACEBLUR_RETRY_MAX_S: Type.Number({ default: 120, minimum: 0, description: 'seconds a task retries while Kafka or the object store is unavailable, then fails with the cause' }),
+  FACEBLUR_KAFKA_SESSION_TIMEOUT_S: Type.Number({ default: 10, minimum: 6, description: 'a stage silent this long leaves its group (its partitions move to its peers)' }),
+  FACEBLUR_KAFKA_REBALANCE_TIMEOUT_S: Type.Number({ default: 60, minimum: 1, description: 'how long a rebalance waits for members to rejoin' }),
+  FACEBLUR_HEALTH_HOST: Type.String({ default: '127.0.0.1' })
 } satisfies TProperties
 
 /**
@@ -42,3 +54,4 @@ export function loadEnvConfig<P extends TProperties> (properties: P, env: Record
 }
 
 export type SharedConfig = Static<TObject<typeof SharedEnv>>
+export type StageConfig = Static<TObject<typeof StageEnv>>

@@ -6,7 +6,8 @@ import { FaceBlurError } from '@faceblur/contracts'
 export interface ObjectStore {
   readonly bucket: string
   put: (key: string, body: Buffer, contentType: string) => Promise<void>
-  get: (key: string) => Promise<Buffer>
+  /** The object's bytes; over `maxBytes` it stops reading and throws FB_ERR_SOURCE_REFUSED. */
+  get: (key: string, limits?: { maxBytes?: number }) => Promise<Buffer>
   remove: (key: string) => Promise<void>
   ensureBucket: () => Promise<void>
   /** Lets the store delete objects under each prefix `days` after they were written. */
@@ -28,6 +29,7 @@ export interface ObjectStoreOptions { endpoint: string, accessKey: string, secre
 const MISSING = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket'])
 
 function translate (err: unknown, key: string): FaceBlurError {
+  if (err instanceof FaceBlurError) return err
   const code = (err as { code?: string }).code
   if (code !== undefined && MISSING.has(code)) return new FaceBlurError('FB_ERR_SOURCE_MISSING', `object ${key} is not in the store`, { cause: err })
   return new FaceBlurError('FB_ERR_STORAGE_UNAVAILABLE', `object store: ${(err as Error).message}`, { cause: err })
@@ -53,11 +55,19 @@ export function createObjectStore ({ endpoint, accessKey, secretKey, region, buc
         await client.putObject(bucket, key, body, body.length, { 'Content-Type': contentType })
       } catch (err) { throw translate(err, key) }
     },
-    async get (key) {
+    async get (key, { maxBytes = Infinity } = {}) {
       try {
         const stream = await client.getObject(bucket, key)
         const chunks: Buffer[] = []
-        for await (const chunk of stream) chunks.push(chunk as Buffer)
+        let bytes = 0
+        for await (const chunk of stream) {
+          bytes += (chunk as Buffer).length
+          if (bytes > maxBytes) {
+            stream.destroy()
+            throw new FaceBlurError('FB_ERR_SOURCE_REFUSED', `object ${key} is over the ${maxBytes}-byte limit`)
+          }
+          chunks.push(chunk as Buffer)
+        }
         return Buffer.concat(chunks)
       } catch (err) { throw translate(err, key) }
     },

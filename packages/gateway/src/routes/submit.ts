@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import {
   FaceBlurError, codecs, uploadKey, type SubmitResponse, type TaskKind, type TaskStatusV1, type TaskSubmittedV1
 } from '@faceblur/contracts'
+import { ANNOUNCED_HEADER } from '@faceblur/service-kit'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { checkImage } from '../image-check.js'
 import { blurQuery, submitSchema, type BlurQuery } from '../schemas.js'
@@ -53,7 +54,8 @@ export const submitRoutes: FastifyPluginAsync = async (app) => {
     // PENDING first, on the same key: the view can never see the task start before it exists.
     await app.bus.publish([
       { topic: app.topics.status, key: taskId, value: codecs.taskStatus.encode(pending) },
-      { topic: app.topics.submitted, key: taskId, value: codecs.taskSubmitted.encode(submitted) }
+      // Marked announced, so the detector does not publish a second PENDING.
+      { topic: app.topics.submitted, key: taskId, value: codecs.taskSubmitted.encode(submitted), headers: { [ANNOUNCED_HEADER]: '1' } }
     ])
     app.view.apply(pending) // answer polls at once, before the feed brings the event back
     app.countUpload(kind, bytes.length)

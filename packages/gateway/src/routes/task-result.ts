@@ -1,4 +1,4 @@
-import { FaceBlurError, isTaskId, taskResultResponse, type TaskResultResponse, type TaskStatusV1 } from '@faceblur/contracts'
+import { FaceBlurError, isTaskId, resultKey, taskResultResponse, type TaskResultResponse, type TaskStatusV1 } from '@faceblur/contracts'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { visibleTo } from '../auth.js'
 import { resultImageSchema, taskResultSchema } from '../schemas.js'
@@ -19,7 +19,7 @@ export const taskResultRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { task_id: string } }>('/task_result/:task_id', { schema: taskResultSchema }, async (request): Promise<TaskResultResponse> => {
     const status = knownTask(app, request.params.task_id, request.owner)
     if (status.status === 'SUCCESS' && status.result?.kind === 'blur') {
-      const image = await app.store.get(status.result.object.key)
+      const image = await app.store.get(resultKey(status.task_id))
       return taskResultResponse(status, image.toString('base64'))
     }
     return taskResultResponse(status)
@@ -33,7 +33,9 @@ export const taskResultRoutes: FastifyPluginAsync = async (app) => {
         ? 'detection tasks have no image result; use /task_result'
         : `the task is ${status.status}`)
     }
-    const image = await app.store.get(status.result.object.key)
-    return await reply.type(status.result.object.content_type).header('cache-control', 'private, max-age=3600').send(image)
+    // Only ever results/{task_id}, whatever the event said, and never sniffed into something else.
+    const image = await app.store.get(resultKey(status.task_id))
+    return await reply.type(status.result.object.content_type).header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'private, max-age=3600').send(image)
   })
 }

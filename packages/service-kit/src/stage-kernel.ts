@@ -1,0 +1,193 @@
+import {
+  FaceBlurError, codecs, type BlurResult, type DetectResult, type EventCodec, type ObjectRef, type Stage, type TaskKind,
+  type TaskStatusV1, type Topics
+} from '@faceblur/contracts'
+import type { Logger } from 'pino'
+import type { Bus, BusMessage, OutgoingMessage, Subscription } from './bus.js'
+import { deadLetterFor } from './dead-letter.js'
+import type { ObjectStore } from './object-store.js'
+import { withDeadline, withRetries, type RetryPolicy } from './retry.js'
+import { checkSource } from './source-trust.js'
+import type { StageMetrics } from './stage-metrics.js'
+
+/** Events a stage consumes: each names its task and the image it works on. */
+export interface StageEvent { task_id: string, kind: TaskKind, source: ObjectRef }
+
+/** What one task's work produced. */
+export interface StageOutput {
+  /** Events for the next stage (e.g. `faces.detected`). */
+  outputs?: OutgoingMessage[]
+  /** The task's result: the kernel publishes `SUCCESS` with it. Without one, a later stage ends the task. */
+  result?: DetectResult | BlurResult
+}
+
+export interface TaskContext {
+  log: Logger
+  /** The task's source image, read by the kernel after the trust checks. */
+  source: Buffer
+  /** Aborted at the task's deadline: long work checks it between steps. */
+  signal: AbortSignal
+}
+
+export interface StageDefinition<T extends StageEvent> {
+  stage: Stage
+  consumes: keyof Topics
+  codec: EventCodec<T>
+  /** Which events this stage acts on; others are committed and skipped. */
+  accepts?: (event: T) => boolean
+  /** The entry stage announces (`PENDING`) tasks whose producer did not (bulk producers write `submitted` only). */
+  announces?: boolean
+  /** One task's work, from its event and source bytes to its outputs or result. Throws coded errors. */
+  process: (event: T, ctx: TaskContext) => Promise<StageOutput>
+  /** Clean-up once the task's outputs or its FAILURE are published (e.g. deleting an original). */
+  afterPublish?: (event: T, outcome: { failed: boolean }) => Promise<void>
+  partitionsConcurrently?: number
+}
+
+export interface KernelSettings {
+  bus: Bus
+  store: ObjectStore
+  logger: Logger
+  metrics?: StageMetrics
+  names: { topics: Topics, groupId: string }
+  /** Largest source a task may name (the upload limit). */
+  maxSourceBytes: number
+  taskTimeoutMs: number
+  retry: RetryPolicy
+  sessionTimeoutMs: number
+  rebalanceTimeoutMs: number
+  heartbeatIntervalMs: number
+}
+
+/** Set by the gateway on the `submitted` events it produces after publishing their `PENDING`. */
+export const ANNOUNCED_HEADER = 'faceblur-announced'
+
+export const statusMessage = (topics: Topics, status: TaskStatusV1): OutgoingMessage =>
+  ({ topic: topics.status, key: status.task_id, value: codecs.taskStatus.encode(status) })
+
+/**
+ * The stage kernel: consume → validate → trust → process → publish outputs and status → commit,
+ * for every stage. The stage's `process` only does the work; the kernel
+ * - publishes every `PENDING` (when unannounced), `STARTED`, `SUCCESS` and `FAILURE`;
+ * - heartbeats while a task runs and fails a task that passes its deadline (`FB_ERR_TASK_TIMEOUT`);
+ * - retries retriable errors with backoff up to `retry.maxMs`, then fails the task with the cause;
+ * - dead-letters (bounded) and fails whatever it cannot take: bytes that are no event, an invalid
+ *   event, a source outside `uploads/{task_id}` of the bucket or over the upload limit.
+ * It throws (so the consumer restarts and the message is redelivered) only when the task's final
+ * messages cannot be published within the retry bound: the bus is down, nothing is committed.
+ */
+export async function runStage<T extends StageEvent> (settings: KernelSettings, def: StageDefinition<T>): Promise<Subscription> {
+  const { bus, store, logger, metrics, names: { topics, groupId } } = settings
+  const statusOf = (task: { task_id: string, kind: TaskKind }, rest: Pick<TaskStatusV1, 'status'> & Partial<TaskStatusV1>): OutgoingMessage =>
+    statusMessage(topics, { task_id: task.task_id, kind: task.kind, stage: def.stage, at: new Date().toISOString(), ...rest })
+  const failure = (task: { task_id: string, kind: TaskKind }, err: FaceBlurError): OutgoingMessage =>
+    statusOf(task, { status: 'FAILURE', error: { code: err.code, message: err.message } })
+
+  /** Publishes, retrying while Kafka is unavailable; past the bound it throws and the message is redelivered. */
+  const publish = async (messages: OutgoingMessage[], log: Logger): Promise<void> => {
+    await withRetries(async () => { await bus.publish(messages) }, settings.retry, {
+      onRetry: (err, attempt, delayMs) => { log.warn({ code: (err as FaceBlurError).code, attempt, delayMs }, 'publish failed; retrying') }
+    })
+  }
+
+  /** Dead-letters a message and fails the task it names, if any. */
+  async function refuse (message: BusMessage, err: FaceBlurError, task: { task_id: string, kind: TaskKind } | undefined): Promise<void> {
+    const letter = deadLetterFor(message, { code: err.code, reason: err.message, stage: def.stage, ...(task === undefined ? {} : { taskId: task.task_id }) })
+    const out: OutgoingMessage[] = [{ topic: topics.deadLetter, key: task?.task_id ?? message.key?.slice(0, 256) ?? 'unknown', value: letter }]
+    if (task !== undefined) out.push(failure(task, err))
+    await publish(out, logger)
+    metrics?.deadLetters.inc({ code: err.code })
+    if (task !== undefined) metrics?.tasks.inc({ outcome: 'FAILURE', code: err.code })
+    logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, task_id: task?.task_id, code: err.code, reason: err.message }, 'event refused: sent to the dead-letter topic')
+  }
+
+  async function handle (message: BusMessage): Promise<void> {
+    const parsed = def.codec.parse(message.value)
+    if (!parsed.ok) {
+      const task = parsed.taskId === undefined ? undefined : { task_id: parsed.taskId, kind: guessKind(message.value) }
+      return await refuse(message, new FaceBlurError('FB_ERR_EVENT_INVALID', `invalid ${message.topic} event: ${parsed.reason}`), task)
+    }
+    const event = parsed.value
+    if (def.accepts !== undefined && !def.accepts(event)) return
+    try {
+      checkSource(event.task_id, event.source, { bucket: store.bucket, maxBytes: settings.maxSourceBytes })
+    } catch (err) {
+      return await refuse(message, coded(err), event)
+    }
+
+    const log = logger.child({ task_id: event.task_id, kind: event.kind })
+    const t0 = performance.now()
+    const announce = def.announces === true && message.headers[ANNOUNCED_HEADER] === undefined
+    await publish([...(announce ? [statusOf(event, { status: 'PENDING' })] : []), statusOf(event, { status: 'STARTED' })], log)
+
+    let outcome: OutgoingMessage[]
+    let failed: FaceBlurError | undefined
+    try {
+      const done = await withRetries(async () => await withDeadline(settings.taskTimeoutMs, async (signal) => {
+        const source = await store.get(event.source.key, { maxBytes: settings.maxSourceBytes })
+        return await def.process(event, { log, source, signal })
+      }), settings.retry, {
+        onRetry: (err, attempt, delayMs) => {
+          metrics?.retries.inc({ code: (err as FaceBlurError).code })
+          log.warn({ code: (err as FaceBlurError).code, reason: (err as Error).message, attempt, delayMs }, 'retriable failure; retrying')
+        }
+      })
+      outcome = [...done.outputs ?? [], ...(done.result === undefined ? [] : [statusOf(event, { status: 'SUCCESS', result: done.result })])]
+    } catch (err) {
+      failed = coded(err)
+      if (failed.code === 'FB_ERR_SOURCE_REFUSED') return await refuse(message, failed, event) // the object was larger than its event said
+      outcome = [failure(event, failed)]
+    }
+
+    try {
+      await publish(outcome, log)
+    } catch (err) {
+      const refused = coded(err)
+      if (refused.retriable) throw refused // Kafka down past the bound: redelivered once it is back
+      // The broker will never take these outputs (e.g. too large): the task fails with the cause.
+      failed = refused
+      await publish([failure(event, refused)], log)
+    }
+
+    if (def.afterPublish !== undefined) {
+      // Best effort: a leftover original is expired by the bucket's lifecycle rule.
+      await def.afterPublish(event, { failed: failed !== undefined }).catch((err: unknown) => { log.warn({ err }, 'clean-up after the task failed') })
+    }
+    const ms = Math.round(performance.now() - t0)
+    metrics?.tasks.inc({ outcome: failed === undefined ? 'SUCCESS' : 'FAILURE', code: failed?.code ?? '' })
+    metrics?.seconds.observe(ms / 1000)
+    if (failed === undefined) log.info({ ms }, `${def.stage} done`)
+    else log.info({ ms, code: failed.code, reason: failed.message }, 'task failed')
+  }
+
+  return await bus.consume({
+    groupId,
+    topics: [topics[def.consumes]],
+    // A stage's group must never skip work produced before it first joined.
+    fromBeginning: true,
+    partitionsConcurrently: def.partitionsConcurrently ?? 1,
+    sessionTimeoutMs: settings.sessionTimeoutMs,
+    rebalanceTimeoutMs: settings.rebalanceTimeoutMs,
+    heartbeatIntervalMs: settings.heartbeatIntervalMs,
+    handle: async (message, { heartbeat }) => {
+      // Membership is kept however long the task runs; a failed beat (a rebalance under way) is
+      // only logged: the commit after the task tells whether the partition is still ours.
+      const beat = setInterval(() => { heartbeat().catch((err: Error) => { logger.debug({ err: err.message }, 'heartbeat failed') }) }, settings.heartbeatIntervalMs)
+      try {
+        await handle(message)
+      } finally {
+        clearInterval(beat)
+      }
+    }
+  })
+}
+
+const coded = (err: unknown): FaceBlurError =>
+  err instanceof FaceBlurError ? err : new FaceBlurError('FB_ERR_INTERNAL', (err as Error).message, { cause: err })
+
+/** An invalid event's kind is untrusted; it only labels the FAILURE in the task view. */
+function guessKind (raw: Buffer | null): TaskKind {
+  try {
+    return (JSON.parse(raw?.toString() ?? '') as { kind?: unknown }).kind === 'blur' ? 'blur' : 'detect'
+  } catch { return 'detect' }
+}
