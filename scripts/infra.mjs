@@ -3,14 +3,16 @@
 // artifacts and a real MinIO built from its Go module, on 127.0.0.1.
 //
 //   node scripts/infra.mjs up | down | status
+//   node scripts/infra.mjs stop kafka|minio | start kafka|minio    # one server, for fault tests
 //
 // Heavy things (Kafka's jars, the MinIO binary) are fetched or built once into the cache
 // (FACEBLUR_CACHE_DIR, default ~/.cache/faceblur) and reused. A server already answering on its
 // port is reused, not restarted. When KAFKA_BROKERS or S3_ENDPOINT is set, that part is external
-// and nothing local is started for it.
+// and nothing local is started for it. Importing this module starts nothing: tests use
+// `stopServer`, `kafkaUp` and `minioUp` to take a server away and bring it back.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -51,12 +53,18 @@ function portOpen (port, host = '127.0.0.1') {
   })
 }
 
-async function waitFor (what, check, { timeoutMs, logFile }) {
+/** Polls `check` until it holds (true) or `timeoutMs` passes (false). */
+async function until (check, timeoutMs, everyMs = 500) {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (await check()) return
-    await sleep(500)
+    if (await check()) return true
+    await sleep(everyMs)
   }
+  return false
+}
+
+async function waitFor (what, check, { timeoutMs, logFile }) {
+  if (await until(check, timeoutMs)) return
   throw new Error(`${what} did not come up within ${timeoutMs / 1000} s; see ${logFile}`)
 }
 
@@ -66,6 +74,7 @@ function startDetached (name, command, args, env = {}) {
   const out = openSync(logFile, 'a')
   const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...env } })
   child.unref()
+  closeSync(out) // the child has its own copy; a test that restarts servers must not leak fds
   writeFileSync(join(run, `${name}.pid`), String(child.pid))
   return logFile
 }
@@ -87,7 +96,7 @@ function java (libs, mainClass, args, extraJvm = []) {
   return ['-cp', `${libs}/*`, ...extraJvm, mainClass, ...args]
 }
 
-async function kafkaUp () {
+export async function kafkaUp () {
   if (process.env.KAFKA_BROKERS) return say(`Kafka: external (${process.env.KAFKA_BROKERS}); nothing started`)
   const { port } = LOCAL.kafka
   if (await portOpen(port)) return say(`Kafka: already running on 127.0.0.1:${port}; reused`)
@@ -137,7 +146,7 @@ async function minioLive () {
   } catch { return false }
 }
 
-async function minioUp () {
+export async function minioUp () {
   if (process.env.S3_ENDPOINT) return say(`MinIO: external (${process.env.S3_ENDPOINT}); nothing started`)
   const { host, port, consolePort, user, password } = LOCAL.minio
   if (await portOpen(port)) return say(`MinIO: already running on ${host}:${port}; reused`)
@@ -153,7 +162,7 @@ async function minioUp () {
   say('MinIO: up')
 }
 
-// ---- down / status -------------------------------------------------------------------------
+// ---- down ----------------------------------------------------------------------------------
 
 function stop (name) {
   const pidFile = join(run, `${name}.pid`)
@@ -168,6 +177,59 @@ function stop (name) {
   rmSync(pidFile, { force: true })
 }
 
+// ---- stop / start one server (fault injection) ---------------------------------------------
+
+const SERVERS = {
+  kafka: { up: kafkaUp, port: LOCAL.kafka.port, externalVar: 'KAFKA_BROKERS' },
+  minio: { up: minioUp, port: LOCAL.minio.port, externalVar: 'S3_ENDPOINT' }
+}
+const isServer = (name) => typeof name === 'string' && Object.hasOwn(SERVERS, name)
+
+function readPid (name) {
+  const pidFile = join(run, `${name}.pid`)
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : NaN
+  // 0 or a negative pid would signal a whole process group.
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined
+}
+
+/** Whether `pid` runs; a zombie (exited, not yet reaped by its parent) counts as gone. */
+function alive (pid) {
+  try { process.kill(pid, 0) } catch (err) { return err.code === 'EPERM' }
+  try { return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')) } catch { return true }
+}
+
+function signal (pid, sig) {
+  try { process.kill(pid, sig) } catch {} // already gone
+}
+
+/**
+ * Stops the local Kafka or MinIO started by this script: SIGTERM, SIGKILL after 20 s. Resolves
+ * once the process has exited and its port refuses connections, so the server can be started
+ * again at once (Kafka locks its data dir until the JVM is gone).
+ */
+export async function stopServer (name) {
+  if (!isServer(name)) throw new Error(`unknown server ${name}; expected kafka or minio`)
+  const { port, externalVar } = SERVERS[name]
+  if (process.env[externalVar]) throw new Error(`${name} is external (${externalVar}=${process.env[externalVar]}); not stopped`)
+  const pid = readPid(name)
+  if (pid === undefined || !alive(pid)) {
+    rmSync(join(run, `${name}.pid`), { force: true })
+    if (await portOpen(port)) throw new Error(`${name} on 127.0.0.1:${port} was not started by this script; not stopped`)
+    return say(`${name}: was not running`)
+  }
+  const gone = async () => !alive(pid) && !(await portOpen(port))
+  signal(pid, 'SIGTERM')
+  if (!(await until(gone, 20_000, 200))) {
+    say(`${name}: still up 20 s after SIGTERM; SIGKILL (pid ${pid})`)
+    signal(pid, 'SIGKILL')
+    if (!(await until(gone, 10_000, 200))) throw new Error(`${name} (pid ${pid}) did not stop; 127.0.0.1:${port} still open`)
+  }
+  rmSync(join(run, `${name}.pid`), { force: true })
+  say(`${name}: stopped (pid ${pid})`)
+}
+
+// ---- status --------------------------------------------------------------------------------
+
 async function status () {
   say(`cache ${cache}; logs ${logs}`)
   say(`Kafka ${process.env.KAFKA_BROKERS ?? `127.0.0.1:${LOCAL.kafka.port}`}: ${process.env.KAFKA_BROKERS ? 'external' : (await portOpen(LOCAL.kafka.port)) ? 'up' : 'down'}`)
@@ -180,16 +242,20 @@ const commands = {
   // Both at once: the JVM and MinIO start in parallel on two cores.
   up: () => Promise.all([kafkaUp(), minioUp()]),
   down: async () => { stop('kafka'); stop('minio') },
-  status
+  status,
+  stop: (name) => stopServer(name),
+  start: (name) => SERVERS[name].up()
 }
+const takesServer = new Set(['stop', 'start'])
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const command = commands[process.argv[2] ?? 'status']
-  if (!command) {
-    process.stderr.write('usage: infra.mjs up | down | status\n')
+  const [name = 'status', arg] = process.argv.slice(2)
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined
+  if (!command || (takesServer.has(name) && !isServer(arg))) {
+    process.stderr.write('usage: infra.mjs up | down | status | stop kafka|minio | start kafka|minio\n')
     process.exit(2)
   }
-  command().catch((err) => {
+  command(arg).catch((err) => {
     process.stderr.write(`[infra] ${err.message}\n`)
     process.exit(1)
   })

@@ -2,7 +2,8 @@
 // Runs the built services (gateway, detector, blurrer) as child processes: one per stage unless
 // told otherwise. Used by `npm start` and by the end-to-end tests.
 //
-//   node scripts/services.mjs            # all three, logs to this terminal, Ctrl-C stops them
+//   node scripts/services.mjs            # all three, logs to this terminal, Ctrl-C stops them;
+//                                        # one that exits is restarted (backoff 1 s .. 30 s)
 import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -51,28 +52,60 @@ export function stopChild (child, graceMs = 15_000) {
   })
 }
 
+// ---- npm start: supervise until Ctrl-C -----------------------------------------------------
+
+const FIRST_DELAY_MS = 1000
+const MAX_DELAY_MS = 30_000
+const HEALTHY_AFTER_MS = 60_000 // up this long, its next crash starts the backoff over
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const running = SERVICES.map((name) => startService(name, { stdio: 'inherit', timeoutMs: 120_000 }))
+  const running = new Map() // name -> its current StartedService
+  const restarts = new Set() // pending restart timers
+  const everReady = new Set() // the "is up" line comes once, when each has been ready once
+  let announced = false
   let stopping = false
-  const stopAll = async (code) => {
-    if (stopping) return
-    stopping = true
-    await Promise.all(running.map((s) => s.stop()))
-    process.exit(code)
-  }
-  process.on('SIGINT', () => void stopAll(0))
-  process.on('SIGTERM', () => void stopAll(0))
-  for (const s of running) {
-    s.child.once('exit', (code) => {
-      if (!stopping) process.stderr.write(`[services] ${s.name} exited (${code}); stopping the others\n`)
-      void stopAll(code ?? 1)
-    })
-  }
-  Promise.all(running.map((s) => s.started)).then(() => {
+
+  const announce = () => {
+    announced = true
     const port = process.env.PORT ?? '8000'
     process.stderr.write(`[services] FaceBlur is up: http://127.0.0.1:${port}  (try: curl -F file=@photo.jpg 127.0.0.1:${port}/detect_faces)\n`)
-  }, (err) => {
-    process.stderr.write(`[services] ${err.message}\n`)
-    void stopAll(1)
-  })
+  }
+
+  /** Starts `name` and restarts it whenever it exits, `delayMs` later, doubling up to 30 s. */
+  const supervise = (name, delayMs = FIRST_DELAY_MS) => {
+    const svc = startService(name, { stdio: 'inherit', timeoutMs: 120_000 })
+    const startedAt = Date.now()
+    running.set(name, svc)
+    svc.started.then(() => {
+      everReady.add(name)
+      if (everReady.size === SERVICES.length && !announced) announce()
+    }, (err) => {
+      // Exited before it was ready: the exit handler restarts it. Still running: it hung on
+      // start-up, so it is stopped and restarted the same way.
+      if (stopping || svc.child.exitCode !== null || svc.child.signalCode !== null) return
+      process.stderr.write(`[services] ${err.message}\n`)
+      void svc.stop()
+    })
+    svc.child.once('exit', (code, signal) => {
+      if (stopping) return
+      const delay = Date.now() - startedAt >= HEALTHY_AFTER_MS ? FIRST_DELAY_MS : delayMs
+      process.stderr.write(`[services] ${name} exited (${code ?? signal}); restarting in ${delay / 1000} s\n`)
+      const timer = setTimeout(() => {
+        restarts.delete(timer)
+        if (!stopping) supervise(name, Math.min(delay * 2, MAX_DELAY_MS))
+      }, delay)
+      restarts.add(timer)
+    })
+  }
+
+  const stopAll = async () => {
+    if (stopping) return
+    stopping = true
+    for (const timer of restarts) clearTimeout(timer)
+    await Promise.all([...running.values()].map((s) => s.stop()))
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stopAll())
+  process.on('SIGTERM', () => void stopAll())
+  for (const name of SERVICES) supervise(name)
 }

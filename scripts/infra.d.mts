@@ -1,0 +1,15 @@
+export type ServerName = 'kafka' | 'minio'
+
+export const KAFKA_VERSION: string
+export const MINIO_MODULE: string
+export const LOCAL: {
+  kafka: { host: string, port: number, controllerPort: number }
+  minio: { host: string, port: number, consolePort: number, user: string, password: string }
+}
+
+/** Starts the local Kafka (or reuses one on its port); nothing when KAFKA_BROKERS is set. */
+export function kafkaUp (): Promise<unknown>
+/** Starts the local MinIO (or reuses one on its port); nothing when S3_ENDPOINT is set. */
+export function minioUp (): Promise<unknown>
+/** SIGTERM (SIGKILL after 20 s); resolves once the process is gone and its port refuses connections. */
+export function stopServer (name: ServerName): Promise<unknown>
