@@ -12,7 +12,8 @@ const config = loadConfig(process.env)
 const logger = createLogger('gateway', config.LOG_LEVEL)
 const keys = parseKeys(config.FACEBLUR_API_KEYS, config.FACEBLUR_API_KEYS_FILE === '' ? undefined : readFileSync(config.FACEBLUR_API_KEYS_FILE, 'utf8'))
 
-const bus = busFromConfig(config, 'gateway', logger)
+// Few retries: with Kafka down an upload is answered 503 + Retry-After in seconds, not after a minute.
+const bus = busFromConfig(config, 'gateway', logger, { retries: 3 })
 const store = storeFromConfig(config)
 const names = namesFor(config.FACEBLUR_NAMESPACE)
 await provision(bus, store, names.topics, config)

@@ -2,7 +2,7 @@
 import { Kafka, Partitioners, logLevel, type Consumer, type Producer, type IHeaders } from 'kafkajs'
 import type { Logger } from 'pino'
 import { translateBusError } from './bus-errors.js'
-import { backoffMs } from './retry.js'
+import { answerWithin, backoffMs } from './retry.js'
 
 export interface BusMessage {
   topic: string
@@ -96,12 +96,16 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug'
 }
 
-export function createBus ({ brokers, clientId, logger }: { brokers: string[], clientId: string, logger: Logger }): Bus {
+/**
+ * `retries`: how often the client retries a request before it fails (kafkajs backs off up to 30 s
+ * between tries): a stage can wait; the gateway answers its client 503 sooner with fewer.
+ */
+export function createBus ({ brokers, clientId, logger, retries = 10 }: { brokers: string[], clientId: string, logger: Logger, retries?: number }): Bus {
   const log = logger.child({ component: 'kafka' })
   const kafka = new Kafka({
     clientId,
     brokers,
-    retry: { initialRetryTime: 300, retries: 10 },
+    retry: { initialRetryTime: 300, retries },
     logLevel: logLevel.WARN,
     logCreator: () => ({ level, log: entry }) => {
       const { message, ...rest } = entry
@@ -201,13 +205,12 @@ export function createBus ({ brokers, clientId, logger }: { brokers: string[], c
     },
 
     async ready (topics) {
-      try {
+      // Bounded: with the broker away kafkajs retries for a minute, and a probe must answer now.
+      return await answerWithin(READY_TIMEOUT_MS, (async () => {
         const a = await connectedAdmin()
         const existing = new Set(await a.listTopics())
         return topics.every((t) => existing.has(t))
-      } catch {
-        return false
-      }
+      })(), false)
     },
 
     async close () {
@@ -223,6 +226,9 @@ function headersToStrings (headers: IHeaders | undefined): Record<string, string
   for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? String(v[0]) : String(v)
   return out
 }
+
+/** How long a readiness check waits for the broker. */
+const READY_TIMEOUT_MS = 2000
 
 /** A consumer counts as stalled when it has neither fetched nor heartbeated for this long. */
 const STALE_MS = 12_000

@@ -7,8 +7,8 @@ type Connection = Pick<SharedConfig, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID'>
 type Storage = Pick<SharedConfig, 'S3_ENDPOINT' | 'S3_ACCESS_KEY' | 'S3_SECRET_KEY' | 'S3_REGION' | 'S3_BUCKET'>
 
 /** The Kafka adapter for one role (gateway, detector, …) from the shared settings. */
-export const busFromConfig = (config: Connection, role: string, logger: Logger): Bus =>
-  createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${config.KAFKA_CLIENT_ID}-${role}`, logger })
+export const busFromConfig = (config: Connection, role: string, logger: Logger, options: { retries?: number } = {}): Bus =>
+  createBus({ brokers: config.KAFKA_BROKERS.split(','), clientId: `${config.KAFKA_CLIENT_ID}-${role}`, logger, ...options })
 
 /** The object store from the shared settings. */
 export const storeFromConfig = (config: Storage): ObjectStore => createObjectStore({

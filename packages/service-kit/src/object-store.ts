@@ -2,6 +2,7 @@
 // a retriable flag, so stages decide "fail the task" or "try again" without reading messages.
 import { Client } from 'minio'
 import { FaceBlurError } from '@faceblur/contracts'
+import { answerWithin } from './retry.js'
 
 export interface ObjectStore {
   readonly bucket: string
@@ -97,7 +98,7 @@ export function createObjectStore ({ endpoint, accessKey, secretKey, region, buc
       } catch (err) { throw translate(err, bucket) }
     },
     async ready () {
-      try { return await client.bucketExists(bucket) } catch { return false }
+      return await answerWithin(2000, client.bucketExists(bucket), false)
     }
   }
 }

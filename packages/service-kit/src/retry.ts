@@ -54,3 +54,14 @@ export async function withDeadline<T> (ms: number, work: (signal: AbortSignal) =
     clearTimeout(timer)
   }
 }
+
+/** `probe`'s answer, or `fallback` if it has none within `ms` (or fails): for health checks that must answer now. */
+export async function answerWithin<T> (ms: number, probe: Promise<T>, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<T>((resolve) => { timer = setTimeout(() => resolve(fallback), ms) })
+  try {
+    return await Promise.race([probe.catch(() => fallback), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
