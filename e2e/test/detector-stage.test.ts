@@ -60,8 +60,7 @@ t.test('invalid events go to the DLQ; a task named by one fails with a clear err
 t.test('a broken image or a missing object fails its task; the stage carries on', async (t) => {
   const broken = await submitDirect(pipeline, 'detect', seed.subarray(0, 20_000))
   const notImage = await submitDirect(pipeline, 'detect', Buffer.from('GIF89a but not really'), 'image/gif')
-  const missing = await submitDirect(pipeline, 'detect', seed)
-  await pipeline.store.remove(`uploads/${missing}`)
+  const missing = await submitDirect(pipeline, 'detect', seed, 'image/jpeg', { store: false })
   const good = await submitDirect(pipeline, 'detect', seed)
   await pipeline.waitFor([broken, notImage, missing, good], (s) => s.status === 'SUCCESS' || s.status === 'FAILURE')
   t.match(pipeline.statuses.get(broken), { status: 'FAILURE', error: { code: 'FB_ERR_IMAGE_UNDECODABLE' } })

@@ -283,6 +283,8 @@ async function superviseConsumer (kafka: Kafka, log: Logger, options: ConsumeOpt
       scheduleRelaunch(payload.error)
     })
     await consumer.connect()
+    // Stopped while this (re)launch was connecting: leave nothing running behind the subscription.
+    if (stopped) return await consumer.disconnect()
     await consumer.subscribe({ topics, fromBeginning })
     await consumer.run({
       autoCommit: false,
