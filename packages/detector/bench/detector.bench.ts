@@ -7,6 +7,7 @@ import { createDetector } from '../src/detector.js'
 import { prepare } from '../src/image.js'
 import { toChwFloat } from '../src/letterbox.js'
 import { openModel, type ProviderChoice } from '../src/onnx-session.js'
+import { facesFound, makeMosaic } from '../test/support/mosaic.js'
 
 const modelPath = process.env.FACEBLUR_MODEL_PATH
 if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set (`npm run model` prints it)')
@@ -83,4 +84,17 @@ const rawRate = report('raw session.run (tensor ready)', raw.per, raw.wall)
 const stageRate = report('stage, one at a time', stage.per, stage.wall)
 const overlapRate = report('stage, 2 in flight (decode ‖ infer)', overlapped.per, overlapped.wall)
 console.log(`stage overhead over raw inference: one at a time ${((rawRate / stageRate - 1) * 100).toFixed(1)}%, 2 in flight ${((rawRate / overlapRate - 1) * 100).toFixed(1)}%`)
+
+// The cost of recall on large photos: the fixture tiled N×N, with the default tiling settings.
+const tiled = createDetector(session, 'yolov8n-face', { confidence: 0.25, iou: 0.45, maxPixels: 64_000_000, tiling: { above: 1920, size: 960, overlap: 0.25 } })
+console.log('\nlarge photos of large faces (the fixture tiled N×N), default tiling:')
+console.log('mosaic   size          faces found   model runs   ms per image')
+for (let n = 2; n <= 6; n++) {
+  const mosaic = await makeMosaic(n)
+  const t0 = performance.now()
+  const result = await tiled.detect(mosaic.image)
+  const ms = performance.now() - t0
+  const found = facesFound(mosaic.faces, result.faces)
+  console.log(`${`${n}×${n}`.padEnd(8)} ${`${mosaic.width}×${mosaic.height}`.padEnd(13)} ${`${found} / ${mosaic.faces.length}`.padStart(11)}   ${String(result.views).padStart(10)}   ${ms.toFixed(0).padStart(12)}`)
+}
 await session.release()

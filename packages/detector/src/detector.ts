@@ -2,8 +2,8 @@ import type { Face, ImageSize, ModelInfo } from '@faceblur/contracts'
 import { prepareViews } from './image.js'
 import { toChwFloat } from './letterbox.js'
 import type { ModelSession } from './onnx-session.js'
-import { decodeYolov8, finalize, toSource, type Candidate } from './postprocess.js'
-import { touchesInnerEdge, type TilingOptions } from './tiles.js'
+import { decodeYolov8, finalize, keepUncoveredCuts, toSource, type Candidate, type CutCandidate } from './postprocess.js'
+import { innerEdgesTouched, type TilingOptions } from './tiles.js'
 
 export interface Detection { image: ImageSize, faces: Face[], /** model runs it took (1 + tiles) */ views: number }
 
@@ -22,8 +22,9 @@ export interface Detector {
 }
 
 /**
- * Detection as a recipe: decode → letterbox (whole image, and tiles when large) → run → decode
- * outputs → map back → NMS across views. Several detections may be in flight at once: their
+ * Detection as a recipe: decode → letterbox (whole image, and a pyramid of tiles when large) →
+ * run → decode outputs → map back → merge across views (a face cut by a tile edge counts only
+ * where no view holds it whole) → NMS. Several detections may be in flight at once: their
  * decoding overlaps, and the session runs them one after another.
  */
 export function createDetector (session: ModelSession, modelName: string, options: DetectorOptions): Detector {
@@ -34,17 +35,21 @@ export function createDetector (session: ModelSession, modelName: string, option
     async detect (encoded, signal) {
       const views = await prepareViews(encoded, size, options.maxPixels, options.tiling)
       const { width, height } = views[0]!.geometry
-      const candidates: Candidate[] = []
+      const whole: Candidate[] = []
+      const cut: CutCandidate[] = []
       for (const view of views) {
         signal?.throwIfAborted()
         const output = await session.run(toChwFloat(view.rgb, size, size))
         const offset = view.tile ?? { left: 0, top: 0 }
         for (const c of decodeYolov8(output, channels, anchors, options.confidence)) {
           const s = toSource(c, view.geometry, offset)
-          if (view.tile !== undefined && touchesInnerEdge([s.x1, s.y1, s.x2, s.y2], view.tile, width, height)) continue
-          candidates.push(s)
+          // "Touching" within 4 model pixels: at a coarse level that is tens of source pixels.
+          const edges = view.tile === undefined ? [] : innerEdgesTouched([s.x1, s.y1, s.x2, s.y2], view.tile, width, height, 4 / view.geometry.scale)
+          if (edges.length === 0) whole.push(s)
+          else cut.push({ candidate: s, edges })
         }
       }
+      const candidates = [...whole, ...keepUncoveredCuts(cut, whole)]
       return { image: { width, height }, faces: finalize(candidates, options.iou, width, height), views: views.length }
     }
   }

@@ -2,7 +2,7 @@
 import sharp from 'sharp'
 import { FaceBlurError } from '@faceblur/contracts'
 import { letterbox, type Letterbox, type Region } from './letterbox.js'
-import { tileGrid, type TilingOptions } from './tiles.js'
+import { tilePyramid, type TilingOptions } from './tiles.js'
 
 const LETTERBOX_GREY = { r: 114, g: 114, b: 114 } // Ultralytics' padding colour
 
@@ -83,13 +83,13 @@ async function cut (raw: Buffer, width: number, height: number, region: Region, 
 }
 
 /**
- * The model inputs for one image: the full image, plus overlapping tiles when it is large enough
- * for faces to shrink below what one 640 px pass can see. A small image takes the single-pipeline
+ * The model inputs for one image: the full image, plus a pyramid of overlapping tiles when it is
+ * large enough for faces to shrink below what one 640 px pass can see. A small image takes the single-pipeline
  * path (sharp shrinks JPEGs while decoding); a tiled one is decoded once at full size and cut.
  */
 export async function prepareViews (input: Buffer, size: number, maxPixels: number, tiling: TilingOptions | undefined): Promise<View[]> {
   const { width, height } = await uprightSize(input, maxPixels)
-  const tiles = tiling === undefined ? [] : tileGrid(width, height, tiling)
+  const tiles = tiling === undefined ? [] : tilePyramid(width, height, tiling)
   if (tiles.length === 0) return [await prepare(input, size, maxPixels)]
   let raw: Buffer
   try {

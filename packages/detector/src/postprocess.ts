@@ -1,5 +1,6 @@
 import type { Box, Face } from '@faceblur/contracts'
 import type { Letterbox } from './letterbox.js'
+import type { InnerEdge } from './tiles.js'
 
 /** A candidate in model-input pixels, `[x1, y1, x2, y2]` as floats. */
 export interface Candidate { x1: number, y1: number, x2: number, y2: number, score: number }
@@ -33,6 +34,52 @@ export function iou (a: Candidate, b: Candidate): number {
   const areaA = (a.x2 - a.x1) * (a.y2 - a.y1)
   const areaB = (b.x2 - b.x1) * (b.y2 - b.y1)
   return inter / (areaA + areaB - inter)
+}
+
+const area = (c: Candidate): number => Math.max(0, c.x2 - c.x1) * Math.max(0, c.y2 - c.y1)
+const intersection = (a: Candidate, b: Candidate): number => overlapX(a, b) * overlapY(a, b)
+const overlapX = (a: Candidate, b: Candidate): number => Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1))
+const overlapY = (a: Candidate, b: Candidate): number => Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1))
+
+/** A candidate that touched inner edges of the tile it was found in: possibly a piece of a face. */
+export interface CutCandidate { candidate: Candidate, edges: InnerEdge[] }
+
+/**
+ * Whether `whole` explains the cut piece `c`: it holds most of it, or it is the face that crosses
+ * the edge `c` was cut at, lined up with `c` along that edge (a tile that sees only a chin and
+ * neck below its top edge finds a "face" there; the whole face crosses that edge above it).
+ */
+function explains (whole: Candidate, cut: CutCandidate, cover: number): boolean {
+  const c = cut.candidate
+  if (intersection(c, whole) >= cover * area(c)) return true
+  return cut.edges.some((edge) => edge.axis === 'y'
+    ? whole.y1 < edge.at && whole.y2 > edge.at && overlapX(c, whole) >= cover * Math.min(c.x2 - c.x1, whole.x2 - whole.x1)
+    : whole.x1 < edge.at && whole.x2 > edge.at && overlapY(c, whole) >= cover * Math.min(c.y2 - c.y1, whole.y2 - whole.y1))
+}
+
+/**
+ * Candidates cut by a tile's inner edge against those no edge touched (`whole`), in source pixels.
+ * A cut piece that a whole candidate explains is dropped; the others are kept, because a face no
+ * view holds whole must still be found: pieces that overlap, lined up along one axis, are joined
+ * into one box (the union, the best score).
+ */
+export function keepUncoveredCuts (cut: CutCandidate[], whole: Candidate[], cover = 0.5): Candidate[] {
+  const joined: Candidate[] = []
+  for (const piece of [...cut].sort((a, b) => b.candidate.score - a.candidate.score)) {
+    if (whole.some((w) => explains(w, piece, cover))) continue
+    const c = piece.candidate
+    const same = joined.find((j) => intersection(j, c) > 0 &&
+      (overlapX(j, c) >= cover * Math.min(j.x2 - j.x1, c.x2 - c.x1) || overlapY(j, c) >= cover * Math.min(j.y2 - j.y1, c.y2 - c.y1)))
+    if (same === undefined) {
+      joined.push({ ...c })
+    } else {
+      same.x1 = Math.min(same.x1, c.x1)
+      same.y1 = Math.min(same.y1, c.y1)
+      same.x2 = Math.max(same.x2, c.x2)
+      same.y2 = Math.max(same.y2, c.y2)
+    }
+  }
+  return joined
 }
 
 /** Greedy non-maximum suppression, highest score first. */
