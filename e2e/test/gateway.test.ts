@@ -184,17 +184,92 @@ t.test('API keys: required when configured, and tasks are private to their key',
   t.equal((await fetch(`${client.base}/task_result/${id}`)).status, 404, 'an unkeyed gateway does not show a keyed task either')
 })
 
-t.test('rate limits per key answer 429 with Retry-After', async (t) => {
-  const limited = await startGateway({ FACEBLUR_RATE_LIMIT_PER_MINUTE: '5' })
+t.test('rate limits apply to submissions per key, with Retry-After; polls are not limited', async (t) => {
+  const limited = await startGateway({ FACEBLUR_NAMESPACE: `limited-${Date.now()}.`, FACEBLUR_RATE_LIMIT_PER_MINUTE: '5' })
   const codes: number[] = []
   let last: Response | undefined
   for (let i = 0; i < 7; i++) {
-    last = await fetch(`${limited.client.base}/task_result/00000000-0000-4000-8000-000000000000`)
+    last = await limited.client.submit('detect', seed)
     codes.push(last.status)
+    if (i < 6) await last.body?.cancel()
   }
-  t.same(codes, [404, 404, 404, 404, 404, 429, 429])
+  t.same(codes, [200, 200, 200, 200, 200, 429, 429])
   t.match(await last!.json(), { error: { code: 'FB_ERR_RATE_LIMITED' } })
   t.ok(Number(last!.headers.get('retry-after')) > 0, 'Retry-After says when')
+  const polls = await Promise.all(Array.from({ length: 30 }, async () => (await fetch(`${limited.client.base}/task_result/00000000-0000-4000-8000-000000000000`)).status))
+  t.ok(polls.every((s) => s === 404), 'polls are answered, never refused')
+})
+
+t.test('the original clients\' polling (8 tasks, a poll every 100 ms) completes on the default limits', async (t) => {
+  const defaults = await startGateway({ FACEBLUR_RATE_LIMIT_PER_MINUTE: '1200' })
+  const ids = await Promise.all(Array.from({ length: 8 }, async () => await defaults.client.submitOk('detect', seed)))
+  let polls = 0
+  let refused = 0
+  const started = Date.now()
+  await Promise.all(ids.map(async (id) => {
+    for (;;) {
+      const res = await fetch(`${defaults.client.base}/task_result/${id}`)
+      polls++
+      if (res.status === 429) refused++
+      const body = await res.json() as { status?: string }
+      if (body.status === 'SUCCESS' || body.status === 'FAILURE' || Date.now() - started > 60_000) return
+      await sleep(100)
+    }
+  }))
+  t.comment(`polling: ${polls} polls in ${Date.now() - started} ms, ${refused} refused`)
+  t.equal(refused, 0, 'no poll refused')
+  for (const id of ids) t.equal((await client.poll(id)).body.status, 'SUCCESS')
+})
+
+t.test('stalled uploads cannot hold the door: 16 stalled, an ordinary upload still gets in (defaults)', async (t) => {
+  const door = await startGateway({ FACEBLUR_NAMESPACE: `door-${Date.now()}.` })
+  const boundary = 'xBOUNDARYx'
+  const requests: Array<ReturnType<typeof httpRequest>> = []
+  const stalled = Array.from({ length: 16 }, () => {
+    const req = httpRequest({ port: door.port, method: 'POST', path: '/detect_faces', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } })
+    requests.push(req)
+    req.on('error', () => {})
+    req.write(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.jpg"\r\ncontent-type: image/jpeg\r\n\r\n`)
+    req.write(seed.subarray(0, 1000)) // then nothing more
+    return new Promise<{ status: number, body: string }>((resolve) => {
+      req.on('response', (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => { body += c.toString() })
+        res.on('end', () => { resolve({ status: res.statusCode ?? 0, body }) })
+      })
+      req.on('close', () => { resolve({ status: 0, body: '' }) })
+    })
+  })
+  await sleep(500)
+  const started = Date.now()
+  let refusals = 0
+  let accepted = false
+  while (!accepted && Date.now() - started < 30_000) {
+    const res = await door.client.submit('detect', seed)
+    accepted = res.status === 200
+    if (!accepted) { refusals++; await sleep(1000) }
+    await res.body?.cancel()
+  }
+  const waited = Date.now() - started
+  const answers = await Promise.all(stalled)
+  for (const req of requests) req.destroy()
+  t.comment(`slow clients: an ordinary upload got in after ${waited} ms (${refusals} refusals); the stalled ones were answered ${[...new Set(answers.map((a) => a.status))].join(', ')}`)
+  t.ok(accepted, 'accepted within 30 s')
+  t.ok(answers.every((a) => a.status === 408 && a.body.includes('FB_ERR_UPLOAD_STALLED')), 'each stalled upload is answered 408 FB_ERR_UPLOAD_STALLED')
+})
+
+t.test('API keys never reach the logs, and ?api_key= works only for the WebSocket', async (t) => {
+  const keyed = await startGateway({ FACEBLUR_API_KEYS: 'key-carol-secret', LOG_LEVEL: 'debug' })
+  const viaQuery = await fetch(`${keyed.client.base}/task_result/00000000-0000-4000-8000-000000000000?api_key=key-carol-secret`)
+  t.equal(viaQuery.status, 401, 'not a way in for HTTP routes')
+  const viaHeader = await fetch(`${keyed.client.base}/task_result/00000000-0000-4000-8000-000000000000`, { headers: { 'x-api-key': 'key-carol-secret' } })
+  t.equal(viaHeader.status, 404)
+  const ws = new WebSocket(`ws://127.0.0.1:${keyed.port}/ws?api_key=key-carol-secret`)
+  await new Promise<void>((resolve, reject) => { ws.once('open', () => { resolve() }); ws.once('error', reject) })
+  ws.close()
+  await sleep(300)
+  t.ok(keyed.svc.lines.some((l) => l.includes('api_key=[redacted]')), 'the WebSocket request is logged, redacted')
+  t.notOk(keyed.svc.lines.some((l) => l.includes('key-carol-secret')), 'the key appears in no log line')
 })
 
 t.test('a full backlog answers 503 and too many uploads 429, both with Retry-After', async (t) => {

@@ -7,6 +7,7 @@ export const ERRORS = Object.freeze({
   FB_ERR_UPLOAD_MISSING_FILE: { status: 400, retriable: false, message: 'multipart field "file" is required' },
   FB_ERR_UPLOAD_NOT_MULTIPART: { status: 406, retriable: false, message: 'the request must be multipart/form-data' },
   FB_ERR_UPLOAD_EMPTY: { status: 422, retriable: false, message: 'the uploaded file is empty' },
+  FB_ERR_UPLOAD_STALLED: { status: 408, retriable: true, message: 'the upload stopped sending bytes' },
   FB_ERR_UPLOAD_TOO_LARGE: { status: 413, retriable: false, message: 'the uploaded file is larger than the limit' },
   FB_ERR_IMAGE_UNSUPPORTED: { status: 415, retriable: false, message: 'the file is not an image in a supported format' },
   FB_ERR_IMAGE_UNDECODABLE: { status: 422, retriable: false, message: 'the image could not be decoded (truncated or corrupt)' },

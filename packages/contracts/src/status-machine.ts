@@ -8,8 +8,7 @@ export const isTerminal = (state: TaskState): boolean => STATE_RANK[state] === 2
 /**
  * The task's state after `next` arrives. Transitions are monotonic: a terminal state never
  * changes, and a late or repeated event never moves a task backwards (in state, or in stage
- * while it runs). Returns `current` itself when `next` changes nothing. The owner, which only
- * the gateway's `PENDING` carries, sticks to the task whatever order events arrive in.
+ * while it runs). Returns `current` itself when `next` changes nothing. The owner sticks to the task whatever order events arrive in.
  */
 export function advance (current: TaskStatusV1 | undefined, next: TaskStatusV1): TaskStatusV1 {
   if (current === undefined) return next

@@ -33,7 +33,8 @@ export function detectorStage (deps: { store: ObjectStore, detector: Detector, t
             image,
             faces,
             model: detector.model,
-            detected_at: new Date().toISOString()
+            detected_at: new Date().toISOString(),
+            ...(task.owner === undefined ? {} : { owner: task.owner })
           })
         }]
       }

@@ -6,7 +6,7 @@ import websocket from '@fastify/websocket'
 import { FaceBlurError, type ConsumerGroups, type Topics } from '@faceblur/contracts'
 import type { Bus, Logger, ObjectStore } from '@faceblur/service-kit'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { apiKeys } from './auth.js'
+import { apiKeys, redactedUrl } from './auth.js'
 import type { GatewayConfig } from './config.js'
 import { handleError } from './errors.js'
 import { metrics } from './metrics.js'
@@ -44,7 +44,15 @@ export interface GatewayDeps {
 export async function buildApp (deps: GatewayDeps): Promise<FastifyInstance> {
   const { config, bus, store, view, names, logger } = deps
   const loggerInstance: FastifyBaseLogger = logger
-  const app = Fastify({ loggerInstance, bodyLimit: config.FACEBLUR_MAX_UPLOAD_BYTES + 64 * 1024, disableRequestLogging: false })
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: config.FACEBLUR_MAX_UPLOAD_BYTES + 64 * 1024,
+    // Slow clients: a silent connection is closed, and no request may take longer than this.
+    connectionTimeout: config.FACEBLUR_IDLE_TIMEOUT_S * 1000,
+    requestTimeout: config.FACEBLUR_REQUEST_TIMEOUT_S * 1000,
+    // Logged below: submissions at info, polls and the rest at debug.
+    disableRequestLogging: true
+  })
   app.decorate('config', config)
   app.decorate('bus', bus)
   app.decorate('store', store)
@@ -52,6 +60,10 @@ export async function buildApp (deps: GatewayDeps): Promise<FastifyInstance> {
   app.decorate('topics', names.topics)
   app.decorate('viewCaughtUp', deps.viewCaughtUp)
   app.setErrorHandler(handleError)
+  app.addHook('onResponse', async (request, reply) => {
+    const level = request.method === 'POST' || reply.statusCode >= 500 ? 'info' : 'debug'
+    request.log[level]({ method: request.method, url: redactedUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
+  })
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: { code: 'FB_ERR_ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } })
   })
@@ -73,16 +85,15 @@ export async function buildApp (deps: GatewayDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(metrics, { view, bus, topics: names.topics, groups: names.groups })
   await app.register(apiKeys, { keys: deps.apiKeys })
-  if (config.FACEBLUR_RATE_LIMIT_PER_MINUTE > 0) {
-    await app.register(rateLimit, {
-      max: config.FACEBLUR_RATE_LIMIT_PER_MINUTE,
-      timeWindow: 60_000,
-      keyGenerator: (request) => request.owner ?? request.ip,
-      allowList: (request) => /^\/(health|ready|metrics)$/.test(request.url),
-      errorResponseBuilder: (_request, context) =>
-        new FaceBlurError('FB_ERR_RATE_LIMITED', `more than ${context.max} requests a minute; try again in ${context.after}`)
-    })
-  }
+  // Only routes that ask for it (the submissions) are limited: polls are cheap reads.
+  await app.register(rateLimit, {
+    global: false,
+    max: config.FACEBLUR_RATE_LIMIT_PER_MINUTE,
+    timeWindow: 60_000,
+    keyGenerator: (request) => request.owner ?? request.ip,
+    errorResponseBuilder: (_request, context) =>
+      new FaceBlurError('FB_ERR_RATE_LIMITED', `more than ${context.max} submissions a minute; try again in ${context.after}`)
+  })
   await app.register(multipart, { limits: { fileSize: config.FACEBLUR_MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 20 } })
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   await app.register(submitRoutes)

@@ -21,10 +21,14 @@ function presentedKey (request: FastifyRequest): string | undefined {
   if (typeof header === 'string' && header !== '') return header
   const auth = request.headers.authorization
   if (auth?.startsWith('Bearer ') === true) return auth.slice(7)
-  // Browsers cannot set headers on a WebSocket, so /ws also takes the key as a query parameter.
+  // Browsers cannot set headers on a WebSocket, so /ws alone takes the key as a query parameter.
+  if (request.url.split('?')[0] !== '/ws') return undefined
   const query = (request.query as { api_key?: unknown } | undefined)?.api_key
   return typeof query === 'string' && query !== '' ? query : undefined
 }
+
+/** A URL fit for logs: any `api_key` in its query is replaced. */
+export const redactedUrl = (url: string): string => url.replace(/([?&]api_key=)[^&#]*/gi, '$1[redacted]')
 
 /**
  * Optional API keys: with none configured every request is anonymous and every task visible.

@@ -10,7 +10,10 @@ export const GatewayEnv = {
   FACEBLUR_MAX_BACKLOG: Type.Integer({ default: 10_000, minimum: 1, description: 'unfinished tasks; beyond this new uploads get 503' }),
   FACEBLUR_API_KEYS: Type.String({ default: '', description: 'comma-separated API keys; empty = no keys needed' }),
   FACEBLUR_API_KEYS_FILE: Type.String({ default: '', description: 'file with one API key per line' }),
-  FACEBLUR_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 1200, minimum: 0, description: 'requests per key (or per IP without keys) per minute; 0 = off' }),
+  FACEBLUR_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 1200, minimum: 0, description: 'submissions per key (or per IP without keys) per minute; polls are not limited; 0 = off' }),
+  FACEBLUR_UPLOAD_IDLE_TIMEOUT_S: Type.Number({ default: 15, exclusiveMinimum: 0, description: 'an upload that sends no bytes this long is answered 408 and its slot freed' }),
+  FACEBLUR_REQUEST_TIMEOUT_S: Type.Number({ default: 300, exclusiveMinimum: 0, description: 'longest a whole request (headers and body) may take' }),
+  FACEBLUR_IDLE_TIMEOUT_S: Type.Number({ default: 60, exclusiveMinimum: 0, description: 'a connection silent this long is closed (stalled headers, idle keep-alive)' }),
   FACEBLUR_VIEW_CATCHUP_S: Type.Integer({ default: 60, minimum: 0, description: 'seconds to wait at start for the task view to read the status topic' }),
   FACEBLUR_WS_HEARTBEAT_S: Type.Integer({ default: 15, minimum: 1, description: 'seconds between WebSocket pings' })
 }

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { TaskStatusV1 } from '@faceblur/contracts'
-import { ownerOf, parseKeys, visibleTo } from '../src/auth.js'
+import { ownerOf, parseKeys, redactedUrl, visibleTo } from '../src/auth.js'
 
 t.test('keys come from the list and the file, trimmed and de-duplicated', async (t) => {
   t.same(parseKeys(' a, b ,,a', '# ops keys\nc\n\n b \n'), ['a', 'b', 'c'])
@@ -22,4 +22,10 @@ t.test('a task is visible to its owner, and an unowned one to all', async (t) =>
   t.ok(visibleTo(owned, ownerOf('a')))
   t.notOk(visibleTo(owned, ownerOf('b')))
   t.notOk(visibleTo(owned, undefined))
+})
+
+t.test('URLs are logged with any api_key redacted', async (t) => {
+  t.equal(redactedUrl('/ws?api_key=s3cret'), '/ws?api_key=[redacted]')
+  t.equal(redactedUrl('/ws?x=1&API_KEY=s3cret&y=2'), '/ws?x=1&API_KEY=[redacted]&y=2')
+  t.equal(redactedUrl('/task_result/abc'), '/task_result/abc')
 })

@@ -48,7 +48,7 @@ export interface ConsumeOptions {
 export interface ConsumerHealth {
   /** Joined its group, and fetched or heartbeated within `staleMs`. */
   running: boolean
-  /** When it last fetched, heartbeated or committed (epoch ms; 0: never). */
+  /** When it last fetched, heartbeated or committed (epoch ms; at first, when it was started). */
   lastActiveAt: number
   /** Consumer restarts after a crash (by kafkajs itself or by the supervisor). */
   restarts: number
@@ -118,19 +118,17 @@ export function createBus ({ brokers, clientId, logger, retries = 10 }: { broker
 
   // Connect once, on first use; concurrent first publishes all wait for the same connection. A
   // failed connect is forgotten, so the next publish tries again instead of failing for ever.
-  async function connectedProducer (): Promise<Producer> {
-    const connecting = producer ??= (async () => {
+  function connectedProducer (): Promise<Producer> {
+    if (producer !== undefined) return producer
+    const connecting = (async () => {
       // Idempotent: a retried send after a broker hiccup does not duplicate the message.
       const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
       await p.connect()
       return p
     })()
-    try {
-      return await connecting
-    } catch (err) {
-      if (producer === connecting) producer = undefined
-      throw err
-    }
+    producer = connecting
+    connecting.catch(() => { if (producer === connecting) producer = undefined })
+    return connecting
   }
 
   let adminConnected: Promise<void> | undefined
@@ -154,11 +152,19 @@ export function createBus ({ brokers, clientId, logger, retries = 10 }: { broker
         list.push({ key: m.key, value: m.value, ...(m.headers === undefined ? {} : { headers: m.headers }) })
         byTopic.set(m.topic, list)
       }
+      const connecting = connectedProducer()
       try {
-        const p = await connectedProducer()
+        const p = await connecting
         await p.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
       } catch (err) {
-        throw translateBusError(err)
+        const coded = translateBusError(err)
+        // After a broker restart an idempotent producer can be stuck on its old sequence numbers
+        // for good; a failed send starts the next one on a fresh producer (a new producer id).
+        if (coded.retriable && producer === connecting) {
+          producer = undefined
+          connecting.then(async (p) => { await p.disconnect() }).catch(() => {})
+        }
+        throw coded
       }
     },
 
@@ -215,7 +221,7 @@ export function createBus ({ brokers, clientId, logger, retries = 10 }: { broker
 
     async close () {
       await Promise.allSettled([...consumers].map((c) => c.disconnect()))
-      if (producer !== undefined) await (await producer).disconnect()
+      if (producer !== undefined) await producer.then(async (p) => { await p.disconnect() }, () => {})
       if (adminConnected !== undefined) await admin.disconnect()
     }
   }
@@ -230,8 +236,10 @@ function headersToStrings (headers: IHeaders | undefined): Record<string, string
 /** How long a readiness check waits for the broker. */
 const READY_TIMEOUT_MS = 2000
 
-/** A consumer counts as stalled when it has neither fetched nor heartbeated for this long. */
+/** A consumer counts as not running (for /ready) when it has neither fetched nor heartbeated for this long. */
 const STALE_MS = 12_000
+/** ... and is replaced by a new one after this long. */
+const STALL_MS = 30_000
 
 /**
  * Runs one consumer and keeps it running: kafkajs restarts a consumer itself after some crashes
@@ -241,11 +249,13 @@ const STALE_MS = 12_000
  */
 async function superviseConsumer (kafka: Kafka, log: Logger, options: ConsumeOptions, consumers: Set<Consumer>): Promise<Subscription> {
   const { groupId, topics, fromBeginning = false, handle, partitionsConcurrently = 1, commit = true } = options
-  const state = { joined: false, lastActiveAt: 0, restarts: 0, rebalances: 0, lastError: undefined as string | undefined }
+  const state = { joined: false, lastActiveAt: Date.now(), restarts: 0, rebalances: 0, lastError: undefined as string | undefined }
   let current: Consumer | undefined
   let stopped = false
   let failures = 0
   let relaunch: NodeJS.Timeout | undefined
+  /** A relaunch is scheduled or connecting: the watchdog waits for it. */
+  let relaunching = false
   let firstJoin: () => void = () => {}
   const joinedOnce = new Promise<void>((resolve) => { firstJoin = resolve })
   const alive = (): void => { state.lastActiveAt = Date.now() }
@@ -308,10 +318,14 @@ async function superviseConsumer (kafka: Kafka, log: Logger, options: ConsumeOpt
 
   function scheduleRelaunch (cause: unknown): void {
     if (stopped) return
+    relaunching = true
     const delay = backoffMs(++failures, { initialDelayMs: 1000, maxDelayMs: 30_000 })
     log.error({ groupId, err: cause, restartInMs: delay }, 'consumer stopped; restarting it')
     relaunch = setTimeout(() => {
-      launch().catch((err: unknown) => {
+      launch().then(() => {
+        relaunching = false
+        alive() // from now the new consumer has STALL_MS to join and fetch
+      }, (err: unknown) => {
         if (current !== undefined) {
           consumers.delete(current)
           current.disconnect().catch(() => {})
@@ -320,6 +334,21 @@ async function superviseConsumer (kafka: Kafka, log: Logger, options: ConsumeOpt
       })
     }, delay)
   }
+
+  // kafkajs can also stop fetching without a crash (e.g. after a broker restart, tulios/kafkajs#660):
+  // a consumer that has neither fetched nor heartbeated for STALL_MS is replaced.
+  const watchdog = setInterval(() => {
+    if (stopped || relaunching || Date.now() - state.lastActiveAt < STALL_MS) return
+    state.joined = false
+    state.restarts++
+    const stale = current
+    if (stale !== undefined) {
+      consumers.delete(stale)
+      stale.disconnect().catch(() => {}) // not awaited: it may wait for a message in hand
+    }
+    scheduleRelaunch(new Error(`no fetch or heartbeat for ${Math.round((Date.now() - state.lastActiveAt) / 1000)} s`))
+  }, 5000)
+  watchdog.unref()
 
   await launch()
   await joinedOnce
@@ -334,6 +363,7 @@ async function superviseConsumer (kafka: Kafka, log: Logger, options: ConsumeOpt
     stop: async () => {
       stopped = true
       clearTimeout(relaunch)
+      clearInterval(watchdog)
       if (current === undefined) return
       consumers.delete(current)
       await current.disconnect() // waits for the message in hand, then leaves the group

@@ -10,8 +10,8 @@ import { withDeadline, withRetries, type RetryPolicy } from './retry.js'
 import { checkSource } from './source-trust.js'
 import type { StageMetrics } from './stage-metrics.js'
 
-/** Events a stage consumes: each names its task and the image it works on. */
-export interface StageEvent { task_id: string, kind: TaskKind, source: ObjectRef }
+/** Events a stage consumes: each names its task, the image it works on, and maybe its owner. */
+export interface StageEvent { task_id: string, kind: TaskKind, source: ObjectRef, owner?: string }
 
 /** What one task's work produced. */
 export interface StageOutput {
@@ -78,9 +78,12 @@ export const statusMessage = (topics: Topics, status: TaskStatusV1): OutgoingMes
  */
 export async function runStage<T extends StageEvent> (settings: KernelSettings, def: StageDefinition<T>): Promise<Subscription> {
   const { bus, store, logger, metrics, names: { topics, groupId } } = settings
-  const statusOf = (task: { task_id: string, kind: TaskKind }, rest: Pick<TaskStatusV1, 'status'> & Partial<TaskStatusV1>): OutgoingMessage =>
-    statusMessage(topics, { task_id: task.task_id, kind: task.kind, stage: def.stage, at: new Date().toISOString(), ...rest })
-  const failure = (task: { task_id: string, kind: TaskKind }, err: FaceBlurError): OutgoingMessage =>
+  type Task = Pick<StageEvent, 'task_id' | 'kind' | 'owner'>
+  const statusOf = (task: Task, rest: Pick<TaskStatusV1, 'status'> & Partial<TaskStatusV1>): OutgoingMessage =>
+    statusMessage(topics, {
+      task_id: task.task_id, kind: task.kind, stage: def.stage, at: new Date().toISOString(), ...(task.owner === undefined ? {} : { owner: task.owner }), ...rest
+    })
+  const failure = (task: Task, err: FaceBlurError): OutgoingMessage =>
     statusOf(task, { status: 'FAILURE', error: { code: err.code, message: err.message } })
 
   /** Publishes, retrying while Kafka is unavailable; past the bound it throws and the message is redelivered. */
@@ -91,7 +94,7 @@ export async function runStage<T extends StageEvent> (settings: KernelSettings, 
   }
 
   /** Dead-letters a message and fails the task it names, if any. */
-  async function refuse (message: BusMessage, err: FaceBlurError, task: { task_id: string, kind: TaskKind } | undefined): Promise<void> {
+  async function refuse (message: BusMessage, err: FaceBlurError, task: Task | undefined): Promise<void> {
     const letter = deadLetterFor(message, { code: err.code, reason: err.message, stage: def.stage, ...(task === undefined ? {} : { taskId: task.task_id }) })
     const out: OutgoingMessage[] = [{ topic: topics.deadLetter, key: task?.task_id ?? message.key?.slice(0, 256) ?? 'unknown', value: letter }]
     if (task !== undefined) out.push(failure(task, err))

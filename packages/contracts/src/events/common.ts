@@ -15,3 +15,6 @@ export const ObjectRef = Type.Object({
 export type ObjectRef = Static<typeof ObjectRef>
 
 export const Timestamp = Type.String({ format: 'date-time' })
+
+/** Who may see a task: a hash of the API key that created it (never the key itself). */
+export const Owner = Type.String({ pattern: '^[0-9a-f]{16,64}$' })

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Face, ImageSize } from '../box.js'
-import { ObjectRef, TaskId, TaskKind, Timestamp } from './common.js'
+import { ObjectRef, Owner, TaskId, TaskKind, Timestamp } from './common.js'
 import { TaskOptions } from './task-submitted.v1.js'
 
 /** Which model found the faces, and on which execution provider it ran. */
@@ -21,7 +21,8 @@ export const FacesDetectedV1 = Type.Object({
   image: ImageSize,
   faces: Type.Array(Face),
   model: ModelInfo,
-  detected_at: Timestamp
+  detected_at: Timestamp,
+  owner: Type.Optional(Owner)
 }, { additionalProperties: false, $id: 'FacesDetectedV1' })
 export type FacesDetectedV1 = Static<typeof FacesDetectedV1>
 

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Face, ImageSize } from '../box.js'
-import { ObjectRef, TaskId, TaskKind, Timestamp } from './common.js'
+import { ObjectRef, Owner, TaskId, TaskKind, Timestamp } from './common.js'
 import { ModelInfo } from './faces-detected.v1.js'
 
 export const TaskState = Type.Union([
@@ -45,10 +45,10 @@ export const TaskStatusV1 = Type.Object({
   result: Type.Optional(Type.Union([DetectResult, BlurResult])),
   error: Type.Optional(TaskError),
   /**
-   * Who may see the task: a hash of the API key that created it (never the key). Set by the
-   * gateway on `PENDING` when API keys are on; other stages leave it out.
+   * Who may see the task: a hash of the API key that created it (never the key). On every status
+   * of a task created with API keys on, so it survives the `PENDING` ageing out of the topic.
    */
-  owner: Type.Optional(Type.String({ pattern: '^[0-9a-f]{16,64}$' }))
+  owner: Type.Optional(Owner)
 }, { additionalProperties: false, $id: 'TaskStatusV1' })
 export type TaskStatusV1 = Static<typeof TaskStatusV1>
 

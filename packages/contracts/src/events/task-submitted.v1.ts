@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { ObjectRef, TaskId, TaskKind, Timestamp } from './common.js'
+import { ObjectRef, Owner, TaskId, TaskKind, Timestamp } from './common.js'
 
 /** Per-task options. Every field is optional; the stage's configuration supplies defaults. */
 export const TaskOptions = Type.Object({
@@ -18,7 +18,9 @@ export const TaskSubmittedV1 = Type.Object({
   kind: TaskKind,
   source: ObjectRef,
   options: Type.Optional(TaskOptions),
-  submitted_at: Timestamp
+  submitted_at: Timestamp,
+  /** The task's owner (set by the gateway when API keys are on): every status of the task carries it. */
+  owner: Type.Optional(Owner)
 }, { additionalProperties: false, $id: 'TaskSubmittedV1' })
 export type TaskSubmittedV1 = Static<typeof TaskSubmittedV1>
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { Readable } from 'node:stream'
 import {
   FaceBlurError, codecs, uploadKey, type SubmitResponse, type TaskKind, type TaskStatusV1, type TaskSubmittedV1
 } from '@faceblur/contracts'
@@ -36,7 +37,8 @@ export const submitRoutes: FastifyPluginAsync = async (app) => {
         ? 'multipart field "file" is required'
         : `multipart field "file" is required (got "${part.fieldname}")`)
     }
-    const bytes = await part.toBuffer()
+    // A slot is held only while bytes arrive: an upload silent for the idle timeout is answered 408.
+    const bytes = await withIdleTimeout(part.file, app.config.FACEBLUR_UPLOAD_IDLE_TIMEOUT_S * 1000, async () => await part.toBuffer())
     // Checked again here: multipart's own check can miss a limit hit on the very last chunk,
     // and a file cut at the limit can still look like a whole image.
     if (part.file.truncated) throw new FaceBlurError('FB_ERR_UPLOAD_TOO_LARGE', `the file is larger than ${app.config.FACEBLUR_MAX_UPLOAD_BYTES} bytes`)
@@ -48,8 +50,8 @@ export const submitRoutes: FastifyPluginAsync = async (app) => {
     await app.store.put(source.key, bytes, image.contentType)
     const now = new Date().toISOString()
     const options = kind === 'blur' && Object.keys(request.query ?? {}).length > 0 ? { options: { blur: request.query } } : {}
-    const submitted: TaskSubmittedV1 = { task_id: taskId, kind, source, ...options, submitted_at: now }
     const owner = request.owner === undefined ? {} : { owner: request.owner }
+    const submitted: TaskSubmittedV1 = { task_id: taskId, kind, source, ...options, submitted_at: now, ...owner }
     const pending: TaskStatusV1 = { task_id: taskId, kind, status: 'PENDING', stage: 'gateway', at: now, ...owner }
     // PENDING first, on the same key: the view can never see the task start before it exists.
     await app.bus.publish([
@@ -63,6 +65,27 @@ export const submitRoutes: FastifyPluginAsync = async (app) => {
     return { task_id: taskId }
   }
 
-  app.post('/detect_faces', { schema: { ...submitSchema, summary: 'Detect faces; the result is their boxes' } }, submit('detect'))
-  app.post('/blur_faces', { schema: { ...submitSchema, querystring: blurQuery, summary: 'Blur every face; the result is the image' } }, submit('blur'))
+  const limited = app.config.FACEBLUR_RATE_LIMIT_PER_MINUTE > 0 ? { config: { rateLimit: {} } } : {}
+  app.post('/detect_faces', { ...limited, schema: { ...submitSchema, summary: 'Detect faces; the result is their boxes' } }, submit('detect'))
+  app.post('/blur_faces', { ...limited, schema: { ...submitSchema, querystring: blurQuery, summary: 'Blur every face; the result is the image' } }, submit('blur'))
+}
+
+/**
+ * Runs `read` (which consumes `stream`), failing it with FB_ERR_UPLOAD_STALLED if the stream goes
+ * `ms` without a chunk.
+ */
+async function withIdleTimeout<T> (stream: Readable, ms: number, read: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const arm = (): void => {
+    clearTimeout(timer)
+    timer = setTimeout(() => { stream.destroy(new FaceBlurError('FB_ERR_UPLOAD_STALLED', `no bytes of the upload arrived for ${ms / 1000} s`)) }, ms)
+  }
+  stream.on('data', arm)
+  arm()
+  try {
+    return await read()
+  } finally {
+    clearTimeout(timer)
+    stream.off('data', arm)
+  }
 }
