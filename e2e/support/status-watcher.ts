@@ -12,6 +12,8 @@ export interface Pipeline {
   topics: ReturnType<typeof namesFor>['topics']
   statuses: Map<string, TaskStatusV1>
   deadLetters: DeadLetterV1[]
+  /** Task ids seen on the `submitted` topic (what the detector will be given). */
+  submitted: Set<string>
   waitFor: (taskIds: string[], done: (s: TaskStatusV1) => boolean, timeoutMs?: number) => Promise<void>
   close: () => Promise<void>
 }
@@ -29,13 +31,19 @@ export async function connect (namespace: string): Promise<Pipeline> {
   ])
   const statuses = new Map<string, TaskStatusV1>()
   const deadLetters: DeadLetterV1[] = []
+  const submitted = new Set<string>()
   const subscription: Subscription = await bus.consume({
     groupId: `e2e-watcher-${randomUUID()}`,
-    topics: [topics.status, topics.deadLetter],
+    topics: [topics.status, topics.deadLetter, topics.submitted],
     fromBeginning: true,
     commit: false,
-    partitionsConcurrently: 7,
+    partitionsConcurrently: 13,
     handle: async (m) => {
+      if (m.topic === topics.submitted) {
+        const parsed = codecs.taskSubmitted.parse(m.value)
+        if (parsed.ok) submitted.add(parsed.value.task_id)
+        return
+      }
       if (m.topic === topics.deadLetter) {
         const parsed = codecs.deadLetter.parse(m.value)
         if (parsed.ok) deadLetters.push(parsed.value)
@@ -51,6 +59,7 @@ export async function connect (namespace: string): Promise<Pipeline> {
     topics,
     statuses,
     deadLetters,
+    submitted,
     async waitFor (taskIds, done, timeoutMs = 90_000) {
       const deadline = Date.now() + timeoutMs
       while (Date.now() < deadline) {
