@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { namesFor } from '@faceblur/contracts'
-import { busFromConfig, createLogger, provision, serveStage, storeFromConfig } from '@faceblur/service-kit'
+import { createLogger, serveStage } from '@faceblur/service-kit'
 import { loadConfig } from './config.js'
 import { createDetector } from './detector.js'
 import { openModel } from './onnx-session.js'
@@ -22,19 +21,12 @@ const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, {
 })
 logger.info({ model: detector.model, input: session.inputSize, output: session.outputDims }, `model loaded on ${session.provider}`)
 
-const bus = busFromConfig(config, 'detector', logger)
-const store = storeFromConfig(config)
-const { topics, groups } = namesFor(config.FACEBLUR_NAMESPACE)
-await provision(bus, store, topics, config)
 await serveStage({
+  role: 'detector',
   config,
   logger,
-  bus,
-  store,
-  topics,
-  groupId: groups.detector,
   healthPort: config.FACEBLUR_DETECTOR_HEALTH_PORT,
   details: { model: detector.model },
-  definition: detectorStage({ store, detector, topics, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, concurrency: config.FACEBLUR_DETECTOR_CONCURRENCY }),
+  definition: ({ store, topics }) => detectorStage({ store, detector, topics, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, concurrency: config.FACEBLUR_DETECTOR_CONCURRENCY }),
   close: async () => { await session.release() }
 })

@@ -1,51 +1,57 @@
-import type { Topics } from '@faceblur/contracts'
+import { namesFor, type ConsumerGroups, type Topics } from '@faceblur/contracts'
 import type { Logger } from 'pino'
-import type { Bus } from './bus.js'
+import { busFromConfig, storeFromConfig } from './connect.js'
 import type { StageConfig } from './env-config.js'
 import { startHealthServer, type HealthReport } from './health-server.js'
 import type { ObjectStore } from './object-store.js'
+import { provision } from './provision.js'
 import { onShutdown } from './shutdown.js'
 import { runStage, type StageDefinition, type StageEvent } from './stage-kernel.js'
 import { createStageMetrics } from './stage-metrics.js'
 
 export interface StageServiceOptions<T extends StageEvent> {
+  /** Which stage: names its Kafka client and consumer group. */
+  role: keyof ConsumerGroups
   config: StageConfig
   logger: Logger
-  bus: Bus
-  store: ObjectStore
-  topics: Topics
-  groupId: string
   /** 0: no health server. */
   healthPort: number
   /** Extra fields for /health and /ready (e.g. the model). */
   details?: Record<string, unknown>
-  definition: StageDefinition<T>
+  /** The stage's work, given the store and topics the service connected to. */
+  definition: (deps: { store: ObjectStore, topics: Topics }) => StageDefinition<T>
   /** Runs on shutdown after the consumer has left its group. */
   close?: () => Promise<void>
 }
 
 /**
- * Everything a stage process does besides its work: runs the kernel with the configured deadlines
+ * Everything a stage process does besides its work: connects to Kafka and the store and
+ * provisions them, runs the kernel with the configured deadlines
  * and retries, serves `/health`, `/ready` (false while the consumer is not joined and polling,
  * or Kafka or the store does not answer) and `/metrics`, and stops cleanly on SIGTERM.
  */
 export async function serveStage<T extends StageEvent> (options: StageServiceOptions<T>): Promise<void> {
-  const { config, logger, bus, store, details = {} } = options
-  const stage = options.definition.stage
+  const { config, logger, details = {} } = options
+  const bus = busFromConfig(config, options.role, logger)
+  const store = storeFromConfig(config)
+  const { topics, groups } = namesFor(config.FACEBLUR_NAMESPACE)
+  await provision(bus, store, topics, config)
+  const definition = options.definition({ store, topics })
+  const stage = definition.stage
   const metrics = createStageMetrics(stage)
   const subscription = await runStage({
     bus,
     store,
     logger,
     metrics,
-    names: { topics: options.topics, groupId: options.groupId },
+    names: { topics, groupId: groups[options.role] },
     maxSourceBytes: config.FACEBLUR_MAX_UPLOAD_BYTES,
     taskTimeoutMs: config.FACEBLUR_TASK_TIMEOUT_S * 1000,
     retry: { maxMs: config.FACEBLUR_RETRY_MAX_S * 1000, initialDelayMs: 500, maxDelayMs: 10_000 },
     sessionTimeoutMs: config.FACEBLUR_KAFKA_SESSION_TIMEOUT_S * 1000,
     rebalanceTimeoutMs: config.FACEBLUR_KAFKA_REBALANCE_TIMEOUT_S * 1000,
     heartbeatIntervalMs: Math.min(3000, config.FACEBLUR_KAFKA_SESSION_TIMEOUT_S * 1000 / 5)
-  }, options.definition)
+  }, definition)
   metrics.watch(subscription)
 
   const health = options.healthPort === 0
