@@ -121,8 +121,12 @@ export function createBus ({ brokers, clientId, logger, retries = 10 }: { broker
   function connectedProducer (): Promise<Producer> {
     if (producer !== undefined) return producer
     const connecting = (async () => {
-      // Idempotent: a retried send after a broker hiccup does not duplicate the message.
-      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
+      // Not idempotent: kafkajs's idempotent producer loses acknowledged messages when one request
+      // spans partitions and only some of them fail (it rewinds the sequence numbers of those that
+      // were written too, so the broker drops the next batch as a duplicate; cf. tulios/kafkajs#1005).
+      // Seen after every broker restart. A retry may duplicate an event instead, which every consumer
+      // already tolerates (at-least-once). One request in flight keeps each partition in order.
+      const p = kafka.producer({ idempotent: false, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
       await p.connect()
       return p
     })()
@@ -152,19 +156,11 @@ export function createBus ({ brokers, clientId, logger, retries = 10 }: { broker
         list.push({ key: m.key, value: m.value, ...(m.headers === undefined ? {} : { headers: m.headers }) })
         byTopic.set(m.topic, list)
       }
-      const connecting = connectedProducer()
       try {
-        const p = await connecting
+        const p = await connectedProducer()
         await p.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
       } catch (err) {
-        const coded = translateBusError(err)
-        // After a broker restart an idempotent producer can be stuck on its old sequence numbers
-        // for good; a failed send starts the next one on a fresh producer (a new producer id).
-        if (coded.retriable && producer === connecting) {
-          producer = undefined
-          connecting.then(async (p) => { await p.disconnect() }).catch(() => {})
-        }
-        throw coded
+        throw translateBusError(err)
       }
     },
 
