@@ -36,7 +36,7 @@ export async function connect (namespace: string): Promise<Pipeline> {
     groupId: `e2e-watcher-${randomUUID()}`,
     topics: [topics.status, topics.deadLetter, topics.submitted],
     fromBeginning: true,
-    commit: false,
+    commit: 'never',
     partitionsConcurrently: 13,
     handle: async (m) => {
       if (m.topic === topics.submitted) {

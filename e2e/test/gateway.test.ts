@@ -5,9 +5,11 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import WebSocket from 'ws'
-import type { DetectionResultBody } from '@faceblur/contracts'
+import { codecs, type DetectionResultBody, type TaskStatusV1 } from '@faceblur/contracts'
+import { loadEnvConfig, SharedEnv, storeFromConfig } from '@faceblur/service-kit'
 import { badUploads } from '../support/bad-inputs.js'
 import { Client, freePort, start, type RunningService } from '../support/harness.js'
+import { connect } from '../support/status-watcher.js'
 
 const seed = readFileSync(join(import.meta.dirname, '../../../shared/fixtures/seed_test.jpg'))
 const astronaut = readFileSync(join(import.meta.dirname, '../fixtures/astronaut.png'))
@@ -21,6 +23,15 @@ const startGateway = async (env: Record<string, string> = {}): Promise<{ svc: Ru
   return { svc, client: new Client(`http://127.0.0.1:${port}`), port }
 }
 t.teardown(async () => { await Promise.all(services.map((s) => s.stop())) })
+
+const readyBody = async (base: string): Promise<{ tasks: number, unfinished: number }> => await (await fetch(`${base}/ready`)).json() as { tasks: number, unfinished: number }
+async function until (condition: () => Promise<boolean>, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not so after ${withinMs} ms`)
+    await sleep(100)
+  }
+}
 
 const main = await startGateway()
 const stages = await Promise.all([start('detector'), start('blurrer')])
@@ -167,6 +178,7 @@ t.test('API keys: required when configured, and tasks are private to their key',
     form.append('file', new Blob([seed]), 'p.jpg')
     return await fetch(`${base}/detect_faces`, { method: 'POST', body: form, headers: key === undefined ? {} : { 'x-api-key': key } })
   }
+  const tasksBefore = (await readyBody(client.base)).tasks
   const none = await post()
   t.equal(none.status, 401)
   t.match(await none.json(), { error: { code: 'FB_ERR_AUTH_REQUIRED' } })
@@ -179,8 +191,9 @@ t.test('API keys: required when configured, and tasks are private to their key',
   const asBob = await fetch(`${base}/task_result/${id}`, { headers: { 'x-api-key': 'key-bob' } })
   t.equal(asBob.status, 404, 'another key sees nothing')
   t.equal((await fetch(`${base}/health`)).status, 200, 'probes need no key')
-  // The same privacy on the other gateway, which learnt the owner from the status topic.
-  await sleep(500)
+  // The same privacy on the other gateway, which learnt the owner from the status topic: once its
+  // view holds one more task (no other task is being created now), it holds this one.
+  await until(async () => (await readyBody(client.base)).tasks >= tasksBefore + 1, 30_000)
   t.equal((await fetch(`${client.base}/task_result/${id}`)).status, 404, 'an unkeyed gateway does not show a keyed task either')
 })
 
@@ -297,4 +310,59 @@ t.test('a full backlog answers 503 and too many uploads 429, both with Retry-Aft
   const finished = await new Promise<number>((resolve) => slow.on('response', (res) => { res.resume(); resolve(res.statusCode ?? 0) }))
   t.equal(finished, 200, 'the held upload completes normally')
   t.equal((await busy.client.submit('detect', seed)).status, 200, 'and the door opens again')
+})
+
+t.test('an unfinished task past the maximum age ends FB_ERR_EXPIRED: its upload deleted, its backlog slot freed, every gateway agrees', async (t) => {
+  // A namespace with no stages: nothing would ever finish there.
+  const ns = `expiry-${Date.now()}.`
+  const env = { FACEBLUR_NAMESPACE: ns, FACEBLUR_TASK_MAX_AGE_HOURS: String(3 / 3600), FACEBLUR_VIEW_SWEEP_S: '1', FACEBLUR_MAX_BACKLOG: '1' }
+  const gw = await startGateway(env)
+  const id = await gw.client.submitOk('detect', seed)
+  t.equal((await gw.client.submit('detect', seed)).status, 503, 'the backlog (1) is full')
+  const { final, seen } = await gw.client.waitDone(id, 30_000)
+  t.same(seen, ['PENDING', 'FAILURE'])
+  t.equal(final.error?.code, 'FB_ERR_EXPIRED')
+  t.equal((await readyBody(gw.client.base)).unfinished, 0, 'nothing left unfinished')
+  const store = storeFromConfig(loadEnvConfig(SharedEnv, { ...process.env, FACEBLUR_NAMESPACE: ns }))
+  await t.rejects(store.get(`uploads/${id}`), { code: 'FB_ERR_SOURCE_MISSING' }, 'its upload is deleted')
+  const again = await gw.client.submit('detect', seed)
+  t.equal(again.status, 200, 'a new upload is accepted')
+  await again.body?.cancel()
+  const later = await startGateway({ ...env, FACEBLUR_TASK_MAX_AGE_HOURS: '6' })
+  t.equal((await later.client.poll(id)).body.error?.code, 'FB_ERR_EXPIRED', 'a gateway started later reads the same end from the topic')
+  t.ok(gw.svc.lines.some((l) => l.includes('FB_ERR_EXPIRED')), 'the expiry is logged')
+})
+
+t.test('a keyed task stays private after a gateway restart when its PENDING has aged out of the topic', async (t) => {
+  const keys = { FACEBLUR_API_KEYS: 'key-alice,key-bob' }
+  // Alice's owner hash, as the gateway records it on the topic.
+  const nsA = `owner-a-${Date.now()}.`
+  const watchA = await connect(nsA)
+  const gwA = await startGateway({ FACEBLUR_NAMESPACE: nsA, ...keys })
+  const form = new FormData()
+  form.append('file', new Blob([seed]), 'p.jpg')
+  const { task_id: first } = await (await fetch(`${gwA.client.base}/detect_faces`, { method: 'POST', body: form, headers: { 'x-api-key': 'key-alice' } })).json() as { task_id: string }
+  await until(async () => watchA.statuses.get(first) !== undefined, 30_000)
+  const owner = watchA.statuses.get(first)!.owner
+  await watchA.close()
+  t.ok(owner !== undefined && owner.length >= 16, 'the PENDING carries an owner hash, not the key')
+  t.notOk(owner?.includes('alice'))
+
+  // Another topic where a task's PENDING is gone: only its STARTED and SUCCESS remain.
+  const nsB = `owner-b-${Date.now()}.`
+  const watchB = await connect(nsB)
+  const id = '7c0e8f0a-4d2b-4c1e-9a3f-5b6d7e8f9a0b'
+  const at = new Date().toISOString()
+  const events: TaskStatusV1[] = [
+    { task_id: id, kind: 'detect', status: 'STARTED', stage: 'detector', at, owner },
+    { task_id: id, kind: 'detect', status: 'SUCCESS', stage: 'detector', at, owner, result: { kind: 'detect', image: { width: 10, height: 10 }, faces: [], model: { name: 'yolov8n-face', sha256: 'a'.repeat(64), provider: 'cpu' } } }
+  ]
+  await watchB.bus.publish(events.map((e) => ({ topic: watchB.topics.status, key: id, value: codecs.taskStatus.encode(e) })))
+  await watchB.close()
+  const keyed = await startGateway({ FACEBLUR_NAMESPACE: nsB, ...keys })
+  const as = async (base: string, key?: string): Promise<number> => (await fetch(`${base}/task_result/${id}`, { headers: key === undefined ? {} : { 'x-api-key': key } })).status
+  t.equal(await as(keyed.client.base, 'key-alice'), 200, 'its owner sees it')
+  t.equal(await as(keyed.client.base, 'key-bob'), 404, 'another key does not')
+  const open = await startGateway({ FACEBLUR_NAMESPACE: nsB })
+  t.equal(await as(open.client.base), 404, 'nor does a gateway without keys')
 })

@@ -185,7 +185,7 @@ export async function runSubmit (args: SubmitArgs, deps: SubmitDeps): Promise<Su
       groupId: deps.groupId,
       topics: [deps.topics.status],
       fromBeginning: true,
-      commit: false, // a group of its own every run: its position is never read again
+      commit: 'never', // a group of its own every run: its position is never read again
       partitionsConcurrently: 8,
       handle: async (m) => {
         const parsed = codecs.taskStatus.parse(m.value)

@@ -26,6 +26,7 @@ export const ERRORS = Object.freeze({
   FB_ERR_SOURCE_MISSING: { status: 422, retriable: false, message: 'the source image is not in the object store' },
   FB_ERR_SOURCE_REFUSED: { status: 422, retriable: false, message: 'the event names a source outside uploads/{task_id} of the configured bucket, or one over the upload limit' },
   FB_ERR_TASK_TIMEOUT: { status: 504, retriable: false, message: 'the task ran past its deadline' },
+  FB_ERR_EXPIRED: { status: 504, retriable: false, message: 'the task was not finished within the longest a task may wait' },
   FB_ERR_BUS_REFUSED: { status: 500, retriable: false, message: 'the event bus refused a message (too large or invalid)' },
   FB_ERR_STORAGE_UNAVAILABLE: { status: 503, retriable: true, message: 'the object store is unavailable' },
   FB_ERR_BUS_UNAVAILABLE: { status: 503, retriable: true, message: 'the event bus is unavailable' },

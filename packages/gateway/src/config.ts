@@ -15,6 +15,7 @@ export const GatewayEnv = {
   FACEBLUR_REQUEST_TIMEOUT_S: Type.Number({ default: 300, exclusiveMinimum: 0, description: 'longest a whole request (headers and body) may take' }),
   FACEBLUR_IDLE_TIMEOUT_S: Type.Number({ default: 60, exclusiveMinimum: 0, description: 'a connection silent this long is closed (stalled headers, idle keep-alive)' }),
   FACEBLUR_VIEW_CATCHUP_S: Type.Integer({ default: 60, minimum: 0, description: 'seconds to wait at start for the task view to read the status topic' }),
+  FACEBLUR_VIEW_SWEEP_S: Type.Number({ default: 60, exclusiveMinimum: 0, description: 'seconds between sweeps of the task view (forgetting finished tasks past the TTL, ending those past the maximum age)' }),
   FACEBLUR_WS_HEARTBEAT_S: Type.Integer({ default: 15, minimum: 1, description: 'seconds between WebSocket pings' })
 }
 

@@ -7,6 +7,7 @@ import { parseKeys } from './auth.js'
 import { loadConfig } from './config.js'
 import { startStatusFeed } from './status-feed.js'
 import { TaskView } from './task-view.js'
+import { startSweeper } from './view-sweeper.js'
 
 const config = loadConfig(process.env)
 const logger = createLogger('gateway', config.LOG_LEVEL)
@@ -17,9 +18,9 @@ const bus = busFromConfig(config, 'gateway', logger, { retries: 3 })
 const store = storeFromConfig(config)
 const names = namesFor(config.FACEBLUR_NAMESPACE)
 await provision(bus, store, names.topics, config)
-const view = new TaskView(config.FACEBLUR_RESULT_TTL_HOURS * 3600_000)
+const view = new TaskView({ ttlMs: config.FACEBLUR_RESULT_TTL_HOURS * 3600_000, maxAgeMs: config.FACEBLUR_TASK_MAX_AGE_HOURS * 3600_000 })
 const feed = await startStatusFeed(bus, names.topics, view, logger)
-const sweeper = setInterval(() => view.sweep(), 60_000).unref()
+const sweeper = startSweeper({ view, bus, store, topics: names.topics, logger, everyMs: config.FACEBLUR_VIEW_SWEEP_S * 1000 })
 
 // Listen only once the view has read the status topic, so no existing task is answered 404.
 const started = Date.now()
@@ -35,7 +36,7 @@ await app.listen({ port: config.PORT, host: config.HOST })
 logger.info({ apiKeys: keys.length, rateLimitPerMinute: config.FACEBLUR_RATE_LIMIT_PER_MINUTE }, 'gateway ready')
 
 onShutdown(logger, async () => {
-  clearInterval(sweeper)
+  sweeper.stop()
   await app.close() // stops accepting, lets in-flight uploads finish
   await feed.stop()
   await bus.close() // flushes the producer

@@ -1,12 +1,12 @@
 import type { Topics, ConsumerGroups } from '@faceblur/contracts'
-import type { Bus } from '@faceblur/service-kit'
+import { cachedFor, type Bus } from '@faceblur/service-kit'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { TaskView } from './task-view.js'
 
 /**
  * `GET /metrics` in Prometheus text: requests, upload bytes, tasks by status, upload → finish
- * latency, and the detector's and blurrer's consumer lag (read from Kafka at scrape time).
+ * latency, and the detector's and blurrer's consumer lag.
  */
 export const metrics = fp<{ view: TaskView, bus: Bus, topics: Topics, groups: ConsumerGroups }>(async (app, { view, bus, topics, groups }) => {
   const registry = new Registry()
@@ -25,13 +25,15 @@ export const metrics = fp<{ view: TaskView, bus: Bus, topics: Topics, groups: Co
     name: 'faceblur_tasks', help: 'tasks in the view by status', labelNames: ['status'], registers: [registry],
     collect () { for (const [status, n] of Object.entries(view.counts())) this.set({ status }, n) }
   })
+  // Read from Kafka at most every 5 s, however often /metrics is scraped.
+  const pairs = [[groups.detector, topics.submitted], [groups.blurrer, topics.facesDetected]] as const
+  const lags = cachedFor(5000, async () => await Promise.all(pairs.map(async ([group, topic]) => {
+    try { return { group, topic, lag: await bus.lag(group, topic) } } catch { return undefined } // Kafka down: /ready says so
+  })))
   new Gauge({
     name: 'faceblur_consumer_lag', help: 'messages a stage has not committed yet', labelNames: ['group', 'topic'], registers: [registry],
     async collect () {
-      const pairs = [[groups.detector, topics.submitted], [groups.blurrer, topics.facesDetected]] as const
-      await Promise.all(pairs.map(async ([group, topic]) => {
-        try { this.set({ group, topic }, await bus.lag(group, topic)) } catch { /* Kafka down: /ready says so */ }
-      }))
+      for (const l of await lags()) if (l !== undefined) this.set({ group: l.group, topic: l.topic }, l.lag)
     }
   })
   view.onFinish((s, seconds) => taskSeconds.observe({ kind: s.kind, status: s.status }, seconds))

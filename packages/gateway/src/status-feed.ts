@@ -10,8 +10,11 @@ export interface StatusFeed extends Subscription {
 }
 
 /**
- * Feeds the task view from the whole status topic. Each gateway instance reads it from the start
- * under a group of its own, so every instance holds every task and a restart loses nothing.
+ * Feeds the task view from the whole status topic. Each gateway process reads it from the start
+ * under a group of its own, so every instance holds every task and a restart loses nothing. The
+ * group commits every few seconds, so a consumer that rejoins after a broker hiccup resumes where
+ * it was instead of replaying the topic; the group is deleted when the feed stops (one left by a
+ * killed process goes with Kafka's offset retention, 7 days by default).
  */
 export async function startStatusFeed (bus: Bus, topics: Topics, view: TaskView, logger: Logger): Promise<StatusFeed> {
   // Where the topic ends now: until the feed has read that far, a 404 could be a lie.
@@ -21,16 +24,17 @@ export async function startStatusFeed (bus: Bus, topics: Topics, view: TaskView,
   const caughtUp = new Promise<void>((resolve) => { markCaughtUp = () => { isCaughtUp = true; resolve() } })
   if (targets.size === 0) markCaughtUp()
 
+  const groupId = `gateway-view-${randomUUID()}`
   const subscription = await bus.consume({
-    groupId: `gateway-view-${randomUUID()}`,
+    groupId,
     topics: [topics.status],
     fromBeginning: true,
-    commit: false, // a new group every start: a committed position would never be read
+    commit: 'periodically',
     partitionsConcurrently: 6,
     handle: async (message) => {
       const parsed = codecs.taskStatus.parse(message.value)
       if (parsed.ok) view.apply(parsed.value)
-      else logger.warn({ offset: message.offset, partition: message.partition, reason: parsed.reason }, 'ignoring an invalid status event')
+      else if (message.value !== null) logger.warn({ offset: message.offset, partition: message.partition, reason: parsed.reason }, 'ignoring an invalid status event')
       const target = targets.get(message.partition)
       if (target !== undefined && BigInt(message.offset) + 1n >= target) {
         targets.delete(message.partition)
@@ -38,5 +42,13 @@ export async function startStatusFeed (bus: Bus, topics: Topics, view: TaskView,
       }
     }
   })
-  return { stop: subscription.stop, health: subscription.health, caughtUp, get isCaughtUp () { return isCaughtUp } }
+  return {
+    async stop () {
+      await subscription.stop()
+      try { await bus.deleteGroup(groupId) } catch (err) { logger.debug({ err, groupId }, 'could not delete the feed\'s group') }
+    },
+    health: subscription.health,
+    caughtUp,
+    get isCaughtUp () { return isCaughtUp }
+  }
 }

@@ -33,10 +33,12 @@ export interface ConsumeOptions {
   handle: (message: BusMessage, ctx: { heartbeat: () => Promise<void> }) => Promise<void>
   partitionsConcurrently?: number
   /**
-   * False for a reader that keeps no position (a view rebuilt from the start on every run): its
-   * offsets are never committed, which makes reading a long topic several times faster.
+   * When offsets are committed. `each` (the default): after every message. `periodically`: every
+   * few seconds, so a reader of a long topic goes several times faster and, rejoining after a
+   * broker hiccup, resumes near where it was (replaying a few seconds). `never`: a reader that
+   * keeps no position at all.
    */
-  commit?: boolean
+  commit?: 'each' | 'periodically' | 'never'
   /** The group's session: a member silent this long is dropped (kafkajs' default: 30 s). */
   sessionTimeoutMs?: number
   /** How long a rebalance waits for members to rejoin. */
@@ -74,6 +76,8 @@ export interface Bus {
   lag: (groupId: string, topic: string) => Promise<number>
   /** True when the brokers answer and every named topic exists. */
   ready: (topics: string[]) => Promise<boolean>
+  /** Removes a group (with no members left) and its offsets: for a group only one process ever used. */
+  deleteGroup: (groupId: string) => Promise<void>
   close: () => Promise<void>
 }
 
@@ -215,6 +219,15 @@ export function createBus ({ brokers, clientId, logger, retries = 10 }: { broker
       })(), false)
     },
 
+    async deleteGroup (groupId) {
+      const a = await connectedAdmin()
+      try {
+        await a.deleteGroups([groupId])
+      } catch (err) {
+        throw translateBusError(err)
+      }
+    },
+
     async close () {
       await Promise.allSettled([...consumers].map((c) => c.disconnect()))
       if (producer !== undefined) await producer.then(async (p) => { await p.disconnect() }, () => {})
@@ -244,7 +257,7 @@ const STALL_MS = 30_000
  * group has assigned partitions the first time.
  */
 async function superviseConsumer (kafka: Kafka, log: Logger, options: ConsumeOptions, consumers: Set<Consumer>): Promise<Subscription> {
-  const { groupId, topics, fromBeginning = false, handle, partitionsConcurrently = 1, commit = true } = options
+  const { groupId, topics, fromBeginning = false, handle, partitionsConcurrently = 1, commit = 'each' } = options
   const state = { joined: false, lastActiveAt: Date.now(), restarts: 0, rebalances: 0, lastError: undefined as string | undefined }
   let current: Consumer | undefined
   let stopped = false
@@ -293,7 +306,8 @@ async function superviseConsumer (kafka: Kafka, log: Logger, options: ConsumeOpt
     if (stopped) return await consumer.disconnect()
     await consumer.subscribe({ topics, fromBeginning })
     await consumer.run({
-      autoCommit: false,
+      // kafkajs commits what eachMessage has resolved, on this interval.
+      ...(commit === 'periodically' ? { autoCommit: true, autoCommitInterval: 5000 } : { autoCommit: false }),
       partitionsConsumedConcurrently: partitionsConcurrently,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         alive()
@@ -307,7 +321,7 @@ async function superviseConsumer (kafka: Kafka, log: Logger, options: ConsumeOpt
         }, {
           heartbeat: async () => { await heartbeat(); alive() }
         })
-        if (commit) await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }])
+        if (commit === 'each') await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }])
       }
     })
   }

@@ -17,6 +17,7 @@ export const SharedEnv = {
   S3_REGION: Type.String({ default: 'us-east-1' }),
   S3_BUCKET: Type.String({ default: 'faceblur', minLength: 3 }),
   FACEBLUR_RESULT_TTL_HOURS: Type.Number({ default: 24, exclusiveMinimum: 0, description: 'hours a finished task and its result stay available' }),
+  FACEBLUR_TASK_MAX_AGE_HOURS: Type.Number({ default: 6, exclusiveMinimum: 0, description: 'hours a task may stay unfinished; then the gateway ends it FAILURE FB_ERR_EXPIRED and deletes its upload' }),
   FACEBLUR_MAX_UPLOAD_BYTES: Type.Integer({ default: 25 * 1024 * 1024, minimum: 1, description: 'bytes (25 MiB): largest upload, and largest source a stage reads' }),
   FACEBLUR_KEEP_ORIGINALS: Type.Boolean({ default: false, description: 'keep uploads/{task_id} once its task is done' }),
   LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),

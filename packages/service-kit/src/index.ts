@@ -1,5 +1,6 @@
-export * from './bus.js'
 export * from './bus-errors.js'
+export * from './bus.js'
+export * from './cached.js'
 export * from './connect.js'
 export * from './dead-letter.js'
 export * from './env-config.js'

@@ -11,8 +11,8 @@ export interface ObjectStore {
   get: (key: string, limits?: { maxBytes?: number }) => Promise<Buffer>
   remove: (key: string) => Promise<void>
   ensureBucket: () => Promise<void>
-  /** Lets the store delete objects under each prefix `days` after they were written. */
-  expire: (prefixes: string[], days: number) => Promise<void>
+  /** Lets the store delete objects under each prefix `days` after they were written (replaces every earlier rule). */
+  expire: (rules: ReadonlyArray<{ prefix: string, days: number }>) => Promise<void>
   ready: () => Promise<boolean>
 }
 
@@ -85,10 +85,10 @@ export function createObjectStore ({ endpoint, accessKey, secretKey, region, buc
         throw translate(err, bucket)
       }
     },
-    async expire (prefixes, days) {
+    async expire (rules) {
       try {
         await client.setBucketLifecycle(bucket, {
-          Rule: prefixes.map((prefix) => ({
+          Rule: rules.map(({ prefix, days }) => ({
             ID: `faceblur-expire-${prefix.replace(/\W/g, '')}`,
             Status: 'Enabled',
             Filter: { Prefix: prefix },

@@ -10,7 +10,7 @@ export function pipelineTopics (topics: Topics, partitions: number, statusRetent
     {
       topic: topics.status,
       partitions,
-      // The status topic is the task view's source of truth: it is kept as long as results are.
+      // The task view's source of truth: kept while a task may wait, then as long as its result.
       config: { 'retention.ms': String(statusRetentionMs) }
     },
     { topic: topics.deadLetter, partitions: 1 }
@@ -22,17 +22,33 @@ export function pipelineTopics (topics: Topics, partitions: number, statusRetent
  * a broker or store still starting (or two services racing to create the same thing) does not
  * stop a service at boot.
  */
-export async function provision (bus: Bus, store: ObjectStore, topics: Topics, config: { FACEBLUR_TOPIC_PARTITIONS: number, FACEBLUR_RESULT_TTL_HOURS: number }, attempts = 5): Promise<void> {
-  const retentionMs = Math.round(config.FACEBLUR_RESULT_TTL_HOURS * 3600_000)
+export interface Lifetimes { FACEBLUR_RESULT_TTL_HOURS: number, FACEBLUR_TASK_MAX_AGE_HOURS: number }
+
+/**
+ * How long each thing lives. A task waits at most the maximum age, then is kept the TTL once
+ * finished: the status topic keeps both. Results go with the TTL. An upload is deleted when its
+ * task ends (or is ended as expired); the lifecycle rule only sweeps what a crash left behind, so
+ * it must never fire under a task still queued. The store counts in whole days.
+ */
+export function lifetimes ({ FACEBLUR_RESULT_TTL_HOURS: ttl, FACEBLUR_TASK_MAX_AGE_HOURS: maxAge }: Lifetimes): {
+  statusRetentionMs: number, expiry: Array<{ prefix: string, days: number }>
+} {
+  const days = (hours: number): number => Math.max(1, Math.ceil(hours / 24))
+  return {
+    statusRetentionMs: Math.round((ttl + maxAge) * 3600_000),
+    expiry: [{ prefix: 'results/', days: days(ttl) }, { prefix: 'uploads/', days: days(maxAge + ttl) }]
+  }
+}
+
+export async function provision (bus: Bus, store: ObjectStore, topics: Topics, config: Lifetimes & { FACEBLUR_TOPIC_PARTITIONS: number }, attempts = 5): Promise<void> {
+  const { statusRetentionMs, expiry } = lifetimes(config)
   for (let attempt = 1; ; attempt++) {
     try {
       await Promise.all([
-        bus.ensureTopics(pipelineTopics(topics, config.FACEBLUR_TOPIC_PARTITIONS, retentionMs)),
+        bus.ensureTopics(pipelineTopics(topics, config.FACEBLUR_TOPIC_PARTITIONS, statusRetentionMs)),
         (async () => {
           await store.ensureBucket()
-          // Results, and originals a failed task left behind, go when the task view forgets
-          // them (the store counts in whole days).
-          await store.expire(['results/', 'uploads/'], Math.max(1, Math.ceil(config.FACEBLUR_RESULT_TTL_HOURS / 24)))
+          await store.expire(expiry)
         })()
       ])
       return

@@ -1,5 +1,6 @@
 import { namesFor, type ConsumerGroups, type Topics } from '@faceblur/contracts'
 import type { Logger } from 'pino'
+import { cachedFor } from './cached.js'
 import { busFromConfig, storeFromConfig } from './connect.js'
 import type { StageConfig } from './env-config.js'
 import { startHealthServer, type HealthReport } from './health-server.js'
@@ -54,13 +55,15 @@ export async function serveStage<T extends StageEvent> (options: StageServiceOpt
   }, definition)
   metrics.watch(subscription)
 
+  // Probes may come many times a second: Kafka and MinIO are asked at most every 2 s.
+  const dependencies = cachedFor(2000, async () => await Promise.all([bus.ready([]), store.ready()]))
   const health = options.healthPort === 0
     ? undefined
     : await startHealthServer(options.healthPort, config.FACEBLUR_HEALTH_HOST, {
       health: () => ({ ok: true, ...details }),
       ready: async (): Promise<HealthReport> => {
         const consumer = subscription.health()
-        const [kafka, s3] = await Promise.all([bus.ready([]), store.ready()])
+        const [kafka, s3] = await dependencies()
         return { ok: consumer.running && kafka && s3, consumer: consumer.running, kafka, s3, restarts: consumer.restarts, ...details }
       },
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() })

@@ -1,11 +1,13 @@
 // The Kafka and object-store adapters against the real local servers (`npm test` starts them).
 import { randomUUID } from 'node:crypto'
+import { Client } from 'minio'
 import t from 'tap'
 import { pino } from 'pino'
 import { createBus, type BusMessage } from '../src/bus.js'
 import { loadEnvConfig, SharedEnv } from '../src/env-config.js'
 import { storeFromConfig } from '../src/connect.js'
 import { createObjectStore } from '../src/object-store.js'
+import { lifetimes } from '../src/provision.js'
 
 const config = loadEnvConfig(SharedEnv, process.env)
 const logger = pino({ level: 'warn' })
@@ -73,6 +75,13 @@ t.test('bus: offsets and a group\'s lag', async (t) => {
 })
 
 t.test('object store: results and uploads expire by lifecycle rule', async (t) => {
-  await store.expire(['results/', 'uploads/'], 2)
-  t.pass('MinIO accepted the lifecycle rules')
+  const rules = lifetimes({ FACEBLUR_RESULT_TTL_HOURS: 24, FACEBLUR_TASK_MAX_AGE_HOURS: 6 }).expiry
+  t.same(rules, [{ prefix: 'results/', days: 1 }, { prefix: 'uploads/', days: 2 }], 'an upload outlives the longest a task may wait')
+  await store.expire(rules)
+  // Read back through a client of its own: what MinIO holds, not what we asked for.
+  const url = new URL(config.S3_ENDPOINT)
+  const client = new Client({ endPoint: url.hostname, port: Number(url.port), useSSL: url.protocol === 'https:', accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION })
+  const held = await client.getBucketLifecycle(store.bucket)
+  const byPrefix = Object.fromEntries((held?.Rule ?? []).map((r) => [r.Filter?.Prefix, r.Expiration?.Days]))
+  t.same(byPrefix, { 'results/': 1, 'uploads/': 2 }, 'MinIO holds one rule per prefix with its days')
 })
