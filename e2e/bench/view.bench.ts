@@ -4,6 +4,7 @@
 // one task in a hundred left unfinished), then starts a real gateway on it and one on an empty
 // namespace, and compares them.
 //   pnpm bench:view                 VIEW_TASKS=1000000
+//   VIEW_REUSE=view-<stamp>.        measure again on a namespace an earlier run filled (its line starts `# filled`)
 // Prints: view: 1000000 tasks, <B> bytes/task, catch-up <S> s
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -13,6 +14,7 @@ import { connect } from '../support/status-watcher.js'
 
 const TASKS = Number(process.env.VIEW_TASKS ?? 1_000_000)
 const BATCH = 5000
+const SETTLE_S = Number(process.env.VIEW_SETTLE_S ?? 30)
 const model = { name: 'yolov8n-face', sha256: '52d50f2c689f935251b6e492f1934bfc9086d2853c2628667cbdb28ef8a76178', provider: 'cpu' as const }
 const owner = '3f1e9b0c2d4a6e8f0a1b2c3d4e5f6a7b'
 
@@ -31,28 +33,31 @@ function eventsOf (i: number, at: number): TaskStatusV1[] {
 }
 
 const stamp = Date.now()
-const full = `view-${stamp}.`
+const full = process.env.VIEW_REUSE ?? `view-${stamp}.`
 const empty = `view-empty-${stamp}.`
-const pipeline = await connect(full)
 await (await connect(empty)).close()
+if (process.env.VIEW_REUSE === undefined) await fill()
 
-const fillStarted = performance.now()
-let events = 0
-let bytes = 0
-for (let i = 0; i < TASKS; i += BATCH) {
-  const messages = []
-  for (let j = i; j < Math.min(TASKS, i + BATCH); j++) {
-    for (const e of eventsOf(j, stamp - 60_000 + j)) {
-      const value = codecs.taskStatus.encode(e)
-      bytes += value.length
-      messages.push({ topic: pipeline.topics.status, key: e.task_id, value })
+async function fill (): Promise<void> {
+  const pipeline = await connect(full)
+  const fillStarted = performance.now()
+  let events = 0
+  let bytes = 0
+  for (let i = 0; i < TASKS; i += BATCH) {
+    const messages = []
+    for (let j = i; j < Math.min(TASKS, i + BATCH); j++) {
+      for (const e of eventsOf(j, stamp - 60_000 + j)) {
+        const value = codecs.taskStatus.encode(e)
+        bytes += value.length
+        messages.push({ topic: pipeline.topics.status, key: e.task_id, value })
+      }
     }
+    await pipeline.bus.publish(messages)
+    events += messages.length
   }
-  await pipeline.bus.publish(messages)
-  events += messages.length
+  await pipeline.close()
+  console.log(`# filled ${full}status: ${TASKS} tasks, ${events} events, ${(bytes / 1e6).toFixed(0)} MB, in ${((performance.now() - fillStarted) / 1000).toFixed(0)} s`)
 }
-await pipeline.close()
-console.log(`# filled ${full}status: ${TASKS} tasks, ${events} events, ${(bytes / 1e6).toFixed(0)} MB, in ${((performance.now() - fillStarted) / 1000).toFixed(0)} s`)
 
 interface Measured { svc: RunningService, readyS: number, rss: number, heap: number }
 async function measure (namespace: string): Promise<Measured> {
@@ -65,9 +70,10 @@ async function measure (namespace: string): Promise<Measured> {
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
   const readyS = (performance.now() - began) / 1000
-  await new Promise((resolve) => setTimeout(resolve, 5000)) // let the last batches' garbage go
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000)) // idle: V8's memory reducer collects the catch-up's garbage
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
   const heap = Number(/faceblur_gateway_nodejs_heap_size_used_bytes (\d+)/.exec(metrics)?.[1])
+  console.log(`# ${namespace}: ${metrics.split('\n').filter((l) => /^faceblur_gateway_(nodejs_heap_size_total|nodejs_external_memory|process_resident)/.test(l)).join(', ')}`)
   const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${svc.child.pid}/status`, 'utf8'))?.[1]) * 1024
   const tasks = (await (await fetch(`http://127.0.0.1:${port}/ready`)).json() as { tasks: number }).tasks
   if (namespace === full && tasks !== TASKS) throw new Error(`the view holds ${tasks} tasks, not ${TASKS}`)

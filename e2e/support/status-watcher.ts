@@ -11,6 +11,10 @@ export interface Pipeline {
   store: ObjectStore
   topics: ReturnType<typeof namesFor>['topics']
   statuses: Map<string, TaskStatusV1>
+  /** Every status event as read, in order within each task (one partition per task). */
+  history: TaskStatusV1[]
+  /** Task ids whose key got a tombstone (a null value) on the status topic. */
+  tombstones: Set<string>
   deadLetters: DeadLetterV1[]
   /** Task ids seen on the `submitted` topic (what the detector will be given). */
   submitted: Set<string>
@@ -30,6 +34,8 @@ export async function connect (namespace: string): Promise<Pipeline> {
     { topic: topics.status, partitions: 6 }, { topic: topics.deadLetter, partitions: 1 }
   ])
   const statuses = new Map<string, TaskStatusV1>()
+  const history: TaskStatusV1[] = []
+  const tombstones = new Set<string>()
   const deadLetters: DeadLetterV1[] = []
   const submitted = new Set<string>()
   const subscription: Subscription = await bus.consume({
@@ -49,7 +55,9 @@ export async function connect (namespace: string): Promise<Pipeline> {
         if (parsed.ok) deadLetters.push(parsed.value)
         return
       }
+      if (m.value === null && m.key !== null) tombstones.add(m.key)
       const parsed = codecs.taskStatus.parse(m.value)
+      if (parsed.ok) history.push(parsed.value)
       if (parsed.ok) statuses.set(parsed.value.task_id, advance(statuses.get(parsed.value.task_id), parsed.value))
     }
   })
@@ -58,6 +66,8 @@ export async function connect (namespace: string): Promise<Pipeline> {
     store,
     topics,
     statuses,
+    history,
+    tombstones,
     deadLetters,
     submitted,
     async waitFor (taskIds, done, timeoutMs = 90_000) {

@@ -366,3 +366,36 @@ t.test('a keyed task stays private after a gateway restart when its PENDING has 
   const open = await startGateway({ FACEBLUR_NAMESPACE: nsB })
   t.equal(await as(open.client.base), 404, 'nor does a gateway without keys')
 })
+
+t.test('compaction-safe: the last status event of a task always states its state, and forgotten tasks get tombstones', async (t) => {
+  const ns = `compact-${Date.now()}.`
+  const watch = await connect(ns)
+  const publish = async (e: TaskStatusV1): Promise<void> => { await watch.bus.publish([{ topic: watch.topics.status, key: e.task_id, value: codecs.taskStatus.encode(e) }]) }
+  const lastOf = (id: string): TaskStatusV1 | undefined => watch.history.filter((e) => e.task_id === id).at(-1)
+  const at = new Date().toISOString()
+  const result = { kind: 'detect' as const, image: { width: 10, height: 10 }, faces: [], model: { name: 'yolov8n-face', sha256: 'a'.repeat(64), provider: 'cpu' } }
+  const a = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d'
+  const b = '1a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d'
+  // Before any gateway runs: a task ends, then a redelivery's stale events follow.
+  await publish({ task_id: a, kind: 'detect', status: 'PENDING', stage: 'gateway', at })
+  await publish({ task_id: a, kind: 'detect', status: 'SUCCESS', stage: 'detector', at, result })
+  await publish({ task_id: a, kind: 'detect', status: 'STARTED', stage: 'detector', at })
+  const gw = await startGateway({ FACEBLUR_NAMESPACE: ns })
+  await until(async () => lastOf(a)?.status === 'SUCCESS', 30_000)
+  t.pass('read at catch-up, a stale last event is restated')
+
+  // Live: another task's end is followed by a different end.
+  await publish({ task_id: b, kind: 'detect', status: 'SUCCESS', stage: 'detector', at, result })
+  await publish({ task_id: b, kind: 'detect', status: 'FAILURE', stage: 'detector', at, error: { code: 'FB_ERR_SOURCE_MISSING', message: 'gone' } })
+  await until(async () => watch.history.filter((e) => e.task_id === b).length >= 3 && lastOf(b)?.status === 'SUCCESS', 30_000)
+  t.equal((await gw.client.poll(b)).body.status, 'SUCCESS', 'the first end stands')
+  await sleep(2000) // no gateway restates a restatement
+  t.equal(watch.history.filter((e) => e.task_id === b).length, 3, 'one restatement, no echo')
+  t.ok(gw.svc.lines.some((l) => l.includes('restated tasks whose last status event was stale')), 'restatements are logged')
+
+  // A gateway whose TTL is over forgets both and writes their tombstones.
+  await startGateway({ FACEBLUR_NAMESPACE: ns, FACEBLUR_RESULT_TTL_HOURS: String(1 / 3600), FACEBLUR_VIEW_SWEEP_S: '1' })
+  await until(async () => watch.tombstones.has(a) && watch.tombstones.has(b), 30_000)
+  t.pass('tombstones for the forgotten tasks')
+  await watch.close()
+})

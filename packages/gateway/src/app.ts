@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
 import { FaceBlurError, type ConsumerGroups, type Topics } from '@faceblur/contracts'
 import type { Bus, Logger, ObjectStore } from '@faceblur/service-kit'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { apiKeys, redactedUrl } from './auth.js'
 import type { GatewayConfig } from './config.js'
 import { handleError } from './errors.js'
@@ -50,8 +50,8 @@ export async function buildApp (deps: GatewayDeps): Promise<FastifyInstance> {
     // Slow clients: a silent connection is closed, and no request may take longer than this.
     connectionTimeout: config.FACEBLUR_IDLE_TIMEOUT_S * 1000,
     requestTimeout: config.FACEBLUR_REQUEST_TIMEOUT_S * 1000,
-    // Logged below: submissions at info, polls and the rest at debug.
-    disableRequestLogging: true
+    // Logged below instead: submissions at info, polls and the rest at debug.
+    logController: new LogController({ disableRequestLogging: true })
   })
   app.decorate('config', config)
   app.decorate('bus', bus)

@@ -1,4 +1,4 @@
-import { isTerminal, supersedes, type ModelInfo, type Stage, type TaskKind, type TaskState, type TaskStatusV1 } from '@faceblur/contracts'
+import { isTerminal, supersedes, TASK_ID_PATTERN, type ModelInfo, type Stage, type TaskKind, type TaskState, type TaskStatusV1 } from '@faceblur/contracts'
 
 export type Listener = (status: TaskStatusV1) => void
 
@@ -10,14 +10,15 @@ const KINDS: readonly TaskKind[] = ['detect', 'blur']
  * One task, kept small: a million of these must fit in a gateway (see `pnpm bench:view`). State,
  * stage, kind and whether its PENDING was seen are packed into one small integer; the owner hash
  * and the model are shared between tasks; a finished task's result or error is kept as JSON text
- * (parsed again when asked for) and forgets when it was born.
+ * (parsed again when asked for) and forgets when it was born. Times count from the view's epoch, so
+ * they stay small integers V8 stores inline; the map's keys are the ids' 16 bytes, not 36 characters.
  */
 class Entry {
   constructor (
     public code: number,
-    /** When the current state was published (ms). */
+    /** When the current state was published (ms after the view's epoch: a small integer). */
     public at: number,
-    /** While unfinished: when the task was first seen (ms), its PENDING or its first event. */
+    /** While unfinished: when the task was first seen (same clock), its PENDING or its first event. */
     public born: number,
     public owner: string | undefined,
     public detail: string | undefined,
@@ -32,9 +33,15 @@ const stateOf = (code: number): TaskState => STATES[code & 3]!
 const stageOf = (code: number): Stage => STAGES[(code >> 2) & 3]!
 const kindOf = (code: number): TaskKind => KINDS[(code >> 4) & 1]!
 
+/**
+ * What an event did: `changed` the task, repeated its `same` state, or was `stale` (an event the
+ * status machine ignores that says something else, e.g. a redelivery's STARTED after SUCCESS).
+ */
+export type Applied = 'changed' | 'same' | 'stale'
+
 export interface Sweep {
-  /** Finished tasks past the TTL, now forgotten. */
-  forgotten: number
+  /** Ids of finished tasks past the TTL, now forgotten. */
+  forgotten: string[]
   /**
    * Unfinished tasks older than the maximum age, as the `FAILURE` each should end with. The view
    * does not apply them: the caller publishes them, so every gateway (and the topic) agrees.
@@ -56,6 +63,7 @@ export interface TaskViewOptions {
  * by scanning.
  */
 export class TaskView {
+  /** By `keyOf(task_id)`. */
   readonly #tasks = new Map<string, Entry>()
   readonly #counts: Record<TaskState, number> = { PENDING: 0, STARTED: 0, SUCCESS: 0, FAILURE: 0 }
   readonly #owners = new Map<string, string>()
@@ -65,28 +73,31 @@ export class TaskView {
   readonly #ttlMs: number
   readonly #maxAgeMs: number
   readonly #now: () => number
+  readonly #epoch: number
 
   constructor ({ ttlMs, maxAgeMs, now = Date.now }: TaskViewOptions) {
     this.#ttlMs = ttlMs
     this.#maxAgeMs = maxAgeMs
     this.#now = now
+    this.#epoch = now()
   }
 
-  /** Applies one event; listeners hear only real changes. Returns whether it changed the task. */
-  apply (event: TaskStatusV1): boolean {
+  /** Applies one event; listeners hear only real changes. */
+  apply (event: TaskStatusV1): Applied {
     const id = event.task_id
-    const entry = this.#tasks.get(id)
+    const key = keyOf(id)
+    const entry = this.#tasks.get(key)
     const owner = event.owner === undefined ? undefined : this.#intern(event.owner)
-    const at = Date.parse(event.at)
+    const at = Date.parse(event.at) - this.#epoch
     let stored = entry
     if (stored === undefined) {
       stored = new Entry(pack(event) | (event.status === 'PENDING' ? SAW_PENDING : 0), at, at, owner, undefined, undefined)
-      this.#tasks.set(id, stored)
+      this.#tasks.set(key, stored)
       this.#counts[event.status]++
     } else {
       // The owner sticks to the task whatever order its events arrive in.
       if (stored.owner === undefined && owner !== undefined) stored.owner = owner
-      if (!supersedes({ status: stateOf(stored.code), stage: stageOf(stored.code) }, event)) return false
+      if (!supersedes({ status: stateOf(stored.code), stage: stageOf(stored.code) }, event)) return this.#agrees(stored, event) ? 'same' : 'stale'
       this.#counts[stateOf(stored.code)]--
       this.#counts[event.status]++
       stored.code = pack(event) | (stored.code & SAW_PENDING)
@@ -97,24 +108,25 @@ export class TaskView {
     const seconds = (at - stored.born) / 1000
     if (finished) stored.born = 0
     const listeners = this.#listeners.get(id)
-    if (listeners === undefined && !(finished && this.#onFinish.length > 0)) return true
+    if (listeners === undefined && !(finished && this.#onFinish.length > 0)) return 'changed'
     const now = this.get(id)
-    if (now === undefined) return true // finished longer ago than the TTL (an old event read at catch-up)
+    if (now === undefined) return 'changed' // finished longer ago than the TTL (an old event read at catch-up)
     for (const listener of listeners ?? []) listener(now)
     if (finished && (stored.code & SAW_PENDING) !== 0) for (const f of this.#onFinish) f(now, seconds)
-    return true
+    return 'changed'
   }
 
   /** The task's current status; undefined for an unknown task or a finished one past the TTL. */
   get (taskId: string): TaskStatusV1 | undefined {
-    const entry = this.#tasks.get(taskId)
-    if (entry === undefined || this.#forgettable(entry, this.#now())) return undefined
+    if (!TASK_ID.test(taskId)) return undefined // its 16-byte key would be meaningless
+    const entry = this.#tasks.get(keyOf(taskId))
+    if (entry === undefined || this.#forgettable(entry, this.#now() - this.#epoch)) return undefined
     return {
       task_id: taskId,
       kind: kindOf(entry.code),
       status: stateOf(entry.code),
       stage: stageOf(entry.code),
-      at: new Date(entry.at).toISOString(),
+      at: new Date(this.#epoch + entry.at).toISOString(),
       ...this.#detailOf(entry),
       ...(entry.owner === undefined ? {} : { owner: entry.owner })
     }
@@ -142,21 +154,21 @@ export class TaskView {
 
   /** Forgets finished tasks past the TTL and lists unfinished ones past the maximum age. */
   sweep (): Sweep {
-    const now = this.#now()
-    let forgotten = 0
+    const now = this.#now() - this.#epoch
+    const forgotten: string[] = []
     const overdue: TaskStatusV1[] = []
-    for (const [id, entry] of this.#tasks) {
+    for (const [key, entry] of this.#tasks) {
       if (this.#forgettable(entry, now)) {
-        this.#tasks.delete(id)
+        this.#tasks.delete(key)
         this.#counts[stateOf(entry.code)]--
-        forgotten++
+        forgotten.push(idOf(key))
       } else if (!isTerminal(stateOf(entry.code)) && now - entry.born > this.#maxAgeMs) {
         overdue.push({
-          task_id: id,
+          task_id: idOf(key),
           kind: kindOf(entry.code),
           status: 'FAILURE',
           stage: 'gateway',
-          at: new Date(now).toISOString(),
+          at: new Date(this.#epoch + now).toISOString(),
           error: { code: 'FB_ERR_EXPIRED', message: `not finished ${Math.round(this.#maxAgeMs / 60_000)} min after it was submitted` },
           ...(entry.owner === undefined ? {} : { owner: entry.owner })
         })
@@ -169,6 +181,12 @@ export class TaskView {
 
   #forgettable (entry: Entry, now: number): boolean {
     return isTerminal(stateOf(entry.code)) && now - entry.at > this.#ttlMs
+  }
+
+  /** Whether `event` states what the task is now: same state, stage and error. */
+  #agrees (entry: Entry, event: TaskStatusV1): boolean {
+    if (pack(event) !== (entry.code & ~SAW_PENDING)) return false
+    return event.error === undefined || entry.detail === compact(JSON.stringify({ error: event.error }))
   }
 
   #intern (owner: string): string {
@@ -198,7 +216,16 @@ export class TaskView {
 }
 
 /**
- * The same text in a flat string of its own: what `JSON.stringify` returns is built in pieces and
- * held about twice as large (224 against 128 bytes for a one-face result, measured on Node 20).
+ * The same text in a flat string of its own: what `JSON.stringify` returns is held about twice as
+ * large (224 against 128 bytes for a one-face result, measured on Node 20); `normalize` copies it
+ * (NFC: text of non-ASCII characters stays equivalent).
  */
-const compact = (text: string): string => Buffer.from(text).toString()
+const compact = (text: string): string => text.normalize()
+
+const TASK_ID = new RegExp(TASK_ID_PATTERN)
+/** A task id (a lowercase UUID, as its schema requires) as 16 bytes, and back. */
+const keyOf = (taskId: string): string => Buffer.from(taskId.replaceAll('-', ''), 'hex').toString('latin1')
+function idOf (key: string): string {
+  const hex = Buffer.from(key, 'latin1').toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}

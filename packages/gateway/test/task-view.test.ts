@@ -12,12 +12,15 @@ const HOUR = 3600_000
 t.test('materialises the latest state and ignores late events', async (t) => {
   const view = new TaskView({ ttlMs: HOUR, maxAgeMs: HOUR, now: () => T0 + 1000 })
   t.equal(view.get(id), undefined)
-  t.ok(view.apply(ev('PENDING', 'gateway')))
-  t.ok(view.apply(ev('SUCCESS', 'detector')))
-  t.notOk(view.apply(ev('STARTED', 'detector')), 'arrives late: no change')
-  t.notOk(view.apply(ev('PENDING', 'gateway')), 'arrives twice: no change')
+  t.equal(view.apply(ev('PENDING', 'gateway')), 'changed')
+  t.equal(view.apply(ev('SUCCESS', 'detector')), 'changed')
+  t.equal(view.apply(ev('STARTED', 'detector')), 'stale', 'arrives late: no change, and says something else')
+  t.equal(view.apply(ev('SUCCESS', 'detector', T0 + 50)), 'same', 'the same state again')
+  t.equal(view.apply({ ...ev('FAILURE', 'detector'), error: { code: 'FB_ERR_SOURCE_MISSING', message: 'gone' } }), 'stale', 'another end after the first')
   t.equal(view.get(id)?.status, 'SUCCESS')
   t.equal(view.size, 1)
+  t.equal(view.get(id.replaceAll('-', '')), undefined, 'only its id finds a task')
+  t.equal(view.get(id.toUpperCase()), undefined)
 })
 
 t.test('gives back what it was given: result, error, owner, kind, time', async (t) => {
@@ -74,12 +77,12 @@ t.test('finished tasks are forgotten after the TTL; running ones never are', asy
   view.apply(ev('SUCCESS', 'detector'))
   view.apply(ev('STARTED', 'detector', T0, other))
   now += 59_000
-  t.same(view.sweep(), { forgotten: 0, overdue: [] })
+  t.same(view.sweep(), { forgotten: [], overdue: [] })
   t.equal(view.get(id)?.status, 'SUCCESS')
   now += 2_000
   t.equal(view.get(id), undefined, 'past the TTL a finished task is not answered')
   t.equal(view.size, 2, 'and is still held until the sweep')
-  t.same(view.sweep(), { forgotten: 1, overdue: [] }, 'the sweep forgets it')
+  t.same(view.sweep(), { forgotten: [id], overdue: [] }, 'the sweep forgets it, by id')
   t.equal(view.size, 1, 'and it is gone')
   t.equal(view.get(other)?.status, 'STARTED', 'a running task is kept')
 })
@@ -123,4 +126,12 @@ t.test('finish durations are reported for tasks seen from PENDING', async (t) =>
   view.apply(ev('SUCCESS', 'detector', T0 + 2500))
   view.apply(ev('SUCCESS', 'detector', T0 + 3000, other)) // never seen PENDING
   t.same(seconds, [2.5])
+})
+
+t.test('a failure repeated with the same error is the same; with another error it is stale', async (t) => {
+  const view = new TaskView({ ttlMs: HOUR, maxAgeMs: HOUR, now: () => T0 })
+  const failed = { ...ev('FAILURE', 'detector'), error: { code: 'FB_ERR_TASK_TIMEOUT', message: 'too long' } }
+  view.apply(failed)
+  t.equal(view.apply({ ...failed }), 'same')
+  t.equal(view.apply({ ...failed, error: { code: 'FB_ERR_INTERNAL', message: 'x' } }), 'stale')
 })

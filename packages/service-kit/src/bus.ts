@@ -1,7 +1,10 @@
 // The one file that imports kafkajs: a small adapter, so a move to another client stays local.
-import { Kafka, Partitioners, logLevel, type Consumer, type Producer, type IHeaders } from 'kafkajs'
+import kafkajs, { Kafka, Partitioners, logLevel, type Consumer, type Producer, type IHeaders } from 'kafkajs'
 import type { Logger } from 'pino'
 import { translateBusError } from './bus-errors.js'
+
+// Not a named export Node can see in the CommonJS module.
+const { ConfigResourceTypes } = kafkajs
 import { answerWithin, backoffMs } from './retry.js'
 
 export interface BusMessage {
@@ -16,7 +19,8 @@ export interface BusMessage {
 export interface OutgoingMessage {
   topic: string
   key: string
-  value: Buffer
+  /** Null is a tombstone: on a compacted topic, the key and its earlier messages go. */
+  value: Buffer | null
   headers?: Record<string, string>
 }
 
@@ -176,6 +180,18 @@ export function createBus ({ brokers, clientId, logger, retries = 10 }: { broker
       const a = await connectedAdmin()
       const existing = new Set(await a.listTopics())
       const missing = specs.filter((s) => !existing.has(s.topic))
+      // A topic made by an older version gets today's settings too (the whole set: ours to own).
+      const configured = specs.filter((s) => existing.has(s.topic) && s.config !== undefined)
+      if (configured.length > 0) {
+        await a.alterConfigs({
+          validateOnly: false,
+          resources: configured.map((s) => ({
+            type: ConfigResourceTypes.TOPIC,
+            name: s.topic,
+            configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value }))
+          }))
+        })
+      }
       if (missing.length === 0) return
       try {
         await a.createTopics({

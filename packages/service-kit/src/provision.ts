@@ -11,7 +11,10 @@ export function pipelineTopics (topics: Topics, partitions: number, statusRetent
       topic: topics.status,
       partitions,
       // The task view's source of truth: kept while a task may wait, then as long as its result.
-      config: { 'retention.ms': String(statusRetentionMs) }
+      // Compacted by task id, so a gateway's catch-up reads about one event per live task, not
+      // history: the gateways keep each task's last event equal to its state (see status-feed.ts)
+      // and write a tombstone when they forget it. Hourly segments let compaction reach them.
+      config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(statusRetentionMs), 'segment.ms': String(3600_000) }
     },
     { topic: topics.deadLetter, partitions: 1 }
   ]
