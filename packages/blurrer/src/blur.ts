@@ -1,11 +1,10 @@
 // Where the blurrer touches sharp: decode upright once, anonymise every face region, composite
 // them in the raw pixels, and re-encode once in the input's format with no metadata at all.
 import sharp from 'sharp'
-import { FaceBlurError, type Box } from '@faceblur/contracts'
+import { FaceBlurError, IMAGE_FORMATS, isImageFormat, type BlurMode, type BlurShape, type Box, type ImageFormat } from '@faceblur/contracts'
 import { CELLS_ACROSS, SMOOTHING_SIZE, cropRegion, overlaps, paddedRegion, pasteRegion, reducedSize, selectEllipse, smoothingSigma, solidFill, type Region } from './geometry.js'
 
-export type BlurMode = 'gaussian' | 'pixelate' | 'solid'
-export type BlurShape = 'rectangle' | 'ellipse'
+export type { BlurMode, BlurShape }
 
 export interface BlurPolicy {
   mode: BlurMode
@@ -16,14 +15,10 @@ export interface BlurPolicy {
 
 export interface BlurredImage { data: Buffer, contentType: string, format: string, width: number, height: number }
 
-const OUTPUT_FORMATS: Record<string, { contentType: string, options?: object }> = {
-  jpeg: { contentType: 'image/jpeg', options: { quality: 90 } }, // libjpeg-turbo: mozjpeg's trellis took 1 s per 12 MP
-  png: { contentType: 'image/png' },
-  webp: { contentType: 'image/webp', options: { quality: 90 } },
-  avif: { contentType: 'image/avif' },
-  heif: { contentType: 'image/heif' },
-  tiff: { contentType: 'image/tiff' },
-  gif: { contentType: 'image/gif' }
+/** Encoder options by output format (the input's); formats not named here use sharp's defaults. */
+const ENCODER_OPTIONS: Partial<Record<ImageFormat, object>> = {
+  jpeg: { quality: 90 }, // libjpeg-turbo: mozjpeg's trellis took 1 s per 12 MP
+  webp: { quality: 90 }
 }
 
 interface Raw { data: Buffer, width: number, height: number, channels: 1 | 2 | 3 | 4 }
@@ -40,7 +35,7 @@ function decodeError (err: unknown): FaceBlurError {
  * A gaussian's smoothing happens at a small intermediate size, so its cost does not grow with
  * the face (a sigma scaled to a 2000 px face would take seconds at full size).
  */
-async function reduceAndEnlarge (original: Buffer, region: Region, channels: Raw['channels'], mode: 'gaussian' | 'pixelate'): Promise<Buffer> {
+async function reduceAndEnlarge (original: Buffer, region: Region, channels: Raw['channels'], mode: Exclude<BlurMode, 'solid'>): Promise<Buffer> {
   const small = reducedSize(region, CELLS_ACROSS[mode])
   const reduced = await sharp(original, { raw: { width: region.width, height: region.height, channels } })
     .resize(small.width, small.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer()
@@ -87,7 +82,8 @@ export async function blurFaces (encoded: Buffer, boxes: readonly Box[], policy:
   } catch (err) {
     throw decodeError(err)
   }
-  const output = OUTPUT_FORMATS[format] === undefined ? { ...OUTPUT_FORMATS.png!, format: 'png' } : { ...OUTPUT_FORMATS[format]!, format }
+  const outputFormat: ImageFormat = isImageFormat(format) ? format : 'png'
+  const output = { format: outputFormat, contentType: IMAGE_FORMATS[outputFormat].contentType, options: ENCODER_OPTIONS[outputFormat] }
 
   const regions = boxes.map((b) => paddedRegion(b, policy.padding, img.width, img.height)).filter((r): r is Region => r !== null)
   // Regions that overlap no other are independent: anonymised side by side. Overlapping ones go

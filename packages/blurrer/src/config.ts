@@ -1,10 +1,11 @@
 import { Type } from '@sinclair/typebox'
+import { BlurMode, BlurShape } from '@faceblur/contracts'
 import { loadEnvConfig, StageEnv } from '@faceblur/service-kit'
 
 export const BlurrerEnv = {
   ...StageEnv,
-  FACEBLUR_BLUR_MODE: Type.Union([Type.Literal('gaussian'), Type.Literal('pixelate'), Type.Literal('solid')], { default: 'gaussian' }),
-  FACEBLUR_BLUR_SHAPE: Type.Union([Type.Literal('rectangle'), Type.Literal('ellipse')], { default: 'ellipse' }),
+  FACEBLUR_BLUR_MODE: Type.Union(BlurMode.anyOf, { default: 'gaussian' }),
+  FACEBLUR_BLUR_SHAPE: Type.Union(BlurShape.anyOf, { default: 'ellipse' }),
   FACEBLUR_BLUR_PADDING: Type.Number({ default: 0.2, minimum: 0, maximum: 1, description: 'fraction of the box added on each side' }),
   FACEBLUR_MAX_PIXELS: Type.Integer({ default: 64_000_000, minimum: 1 }),
   FACEBLUR_BLURRER_HEALTH_PORT: Type.Integer({ default: 8002, minimum: 0, description: '0 = no health server' }),

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import t from 'tap'
 import type { Box } from '@faceblur/contracts'
-import { blurFaces, type BlurMode, type BlurShape } from '../src/blur.js'
+import { BLUR_MODES, BLUR_SHAPES } from '@faceblur/contracts'
+import { blurFaces } from '../src/blur.js'
 
 const seed = readFileSync(join(import.meta.dirname, '../../../../shared/fixtures/seed_test.jpg'))
 // Boxes the detector gives for the seed image.
@@ -40,8 +41,8 @@ const core = ([x1, y1, x2, y2]: Box): Box => {
 
 const original = await grey(seed)
 
-for (const mode of ['gaussian', 'pixelate', 'solid'] as BlurMode[]) {
-  for (const shape of ['rectangle', 'ellipse'] as BlurShape[]) {
+for (const mode of BLUR_MODES) {
+  for (const shape of BLUR_SHAPES) {
     t.test(`${mode} ${shape}: faces lose their detail, the background stays`, async (t) => {
       const out = await blurFaces(seed, FACES, { mode, shape, padding: 0.2 }, MAX_PIXELS)
       t.equal(out.contentType, 'image/jpeg')

@@ -1,6 +1,6 @@
 // The command line, parsed by node:util parseArgs into one plain object. Pure: no I/O.
 import { parseArgs } from 'node:util'
-import type { TaskKind, TaskOptions } from '@faceblur/contracts'
+import { BLUR_MODES, BLUR_SHAPES, type TaskKind, type TaskOptions } from '@faceblur/contracts'
 
 export type BlurOptions = NonNullable<TaskOptions['blur']>
 
@@ -57,8 +57,6 @@ KAFKA_BROKERS, S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET, FACEBLUR_NA
 Exit status: 0 when every file succeeded (or was submitted, without --wait), 1 when any failed or
 is still unfinished after --timeout, 2 on a usage or configuration error.`
 
-const MODES = ['gaussian', 'pixelate', 'solid'] as const
-const SHAPES = ['ellipse', 'rectangle'] as const
 
 function integer (name: string, raw: string, min: number, max: number): number {
   const n = Number(raw)
@@ -91,8 +89,8 @@ export function parseCli (argv: string[]): CliArgs {
   const kind = oneOf('kind', values.kind, ['detect', 'blur'] as const)
 
   const blur: BlurOptions = {}
-  if (values.mode !== undefined) blur.mode = oneOf('mode', values.mode, MODES)
-  if (values.shape !== undefined) blur.shape = oneOf('shape', values.shape, SHAPES)
+  if (values.mode !== undefined) blur.mode = oneOf('mode', values.mode, BLUR_MODES)
+  if (values.shape !== undefined) blur.shape = oneOf('shape', values.shape, BLUR_SHAPES)
   if (values.padding !== undefined) {
     const p = Number(values.padding)
     if (values.padding.trim() === '' || !Number.isFinite(p) || p < 0 || p > 1) throw new UsageError(`--padding must be a number from 0 to 1 (got "${values.padding}")`)

@@ -1,19 +1,9 @@
 // Which files are images, what they are, and where their results go. Pure: no I/O.
 import { extname, posix, sep } from 'node:path'
-import type { TaskKind } from '@faceblur/contracts'
+import { IMAGE_FORMATS, type TaskKind } from '@faceblur/contracts'
 
-/** The formats the pipeline takes, by content type, with their usual file extensions (first: canonical). */
-const FORMATS: Record<string, readonly string[]> = {
-  'image/jpeg': ['.jpg', '.jpeg', '.jpe', '.jfif'],
-  'image/png': ['.png'],
-  'image/webp': ['.webp'],
-  'image/gif': ['.gif'],
-  'image/tiff': ['.tif', '.tiff'],
-  'image/avif': ['.avif'],
-  'image/heif': ['.heic', '.heif']
-}
-
-const BY_EXTENSION = new Map(Object.entries(FORMATS).flatMap(([type, exts]) => exts.map((e) => [e, type] as const)))
+const EXTENSIONS = new Map<string, readonly string[]>(Object.values(IMAGE_FORMATS).map((f) => [f.contentType, f.extensions]))
+const BY_EXTENSION = new Map<string, string>(Object.values(IMAGE_FORMATS).flatMap((f) => f.extensions.map((e) => [e, f.contentType] as const)))
 
 /** True for the extensions of the formats the pipeline takes (case does not matter). */
 export const isImagePath = (name: string): boolean => BY_EXTENSION.has(extname(name).toLowerCase())
@@ -52,7 +42,7 @@ export const toPortable = (relative: string): string => relative.split(sep).join
  */
 export function outputRelativePath (relative: string, kind: TaskKind, contentType?: string): string {
   if (kind === 'detect') return `${relative}.json`
-  const exts = contentType === undefined ? undefined : FORMATS[contentType]
+  const exts = contentType === undefined ? undefined : EXTENSIONS.get(contentType)
   const ext = extname(relative)
   if (exts === undefined || exts.includes(ext.toLowerCase())) return relative
   return `${relative.slice(0, relative.length - ext.length)}${exts[0]!}`

@@ -1,11 +1,7 @@
 // The gateway's one use of sharp: read the header of an upload, never decode its pixels.
 import sharp from 'sharp'
-import { FaceBlurError } from '@faceblur/contracts'
+import { FaceBlurError, IMAGE_FORMATS, isImageFormat } from '@faceblur/contracts'
 import { isTruncated, sniffFormat } from './truncation.js'
-
-const CONTENT_TYPES: Record<string, string> = {
-  jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', avif: 'image/avif', heif: 'image/heif'
-}
 
 export interface CheckedImage { contentType: string, width: number, height: number }
 
@@ -25,8 +21,8 @@ export async function checkImage (bytes: Buffer, maxPixels: number): Promise<Che
     if (claimed !== undefined) throw new FaceBlurError('FB_ERR_IMAGE_UNDECODABLE', `the ${claimed} image is corrupt or truncated (${(err as Error).message})`, { cause: err })
     throw new FaceBlurError('FB_ERR_IMAGE_UNSUPPORTED', `not an image in a supported format (${(err as Error).message})`, { cause: err })
   }
-  const contentType = CONTENT_TYPES[meta.format ?? '']
-  if (contentType === undefined) throw new FaceBlurError('FB_ERR_IMAGE_UNSUPPORTED', `image format ${meta.format ?? 'unknown'} is not supported`)
+  if (!isImageFormat(meta.format)) throw new FaceBlurError('FB_ERR_IMAGE_UNSUPPORTED', `image format ${meta.format ?? 'unknown'} is not supported`)
+  const contentType = IMAGE_FORMATS[meta.format].contentType
   const { width, height } = meta
   if (width === undefined || height === undefined || width < 1 || height < 1) throw new FaceBlurError('FB_ERR_IMAGE_UNDECODABLE', 'the image has no dimensions')
   if (isTruncated(bytes, meta.format ?? '')) {

@@ -1,4 +1,5 @@
 // JSON schemas of the HTTP API: they validate requests, shape responses and feed /docs.
+import { BlurOptions, IMAGE_CONTENT_TYPES } from '@faceblur/contracts'
 
 export const errorResponse = {
   $id: 'ErrorResponse',
@@ -17,18 +18,8 @@ export const errorResponse = {
 const errors = (...codes: number[]): Record<number, { $ref: string }> =>
   Object.fromEntries(codes.map((c) => [c, { $ref: 'ErrorResponse#' }]))
 
-/** Per-task blur options, as query parameters of `/blur_faces`; the blurrer's configuration supplies the rest. */
-export const blurQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    mode: { type: 'string', enum: ['gaussian', 'pixelate', 'solid'], description: 'default gaussian (configurable)' },
-    shape: { type: 'string', enum: ['rectangle', 'ellipse'], description: 'default ellipse (configurable)' },
-    padding: { type: 'number', minimum: 0, maximum: 1, description: 'fraction of the box added on every side; default 0.2' }
-  }
-} as const
-
-export interface BlurQuery { mode?: 'gaussian' | 'pixelate' | 'solid', shape?: 'rectangle' | 'ellipse', padding?: number }
+/** Per-task blur options, as query parameters of `/blur_faces`. */
+export const blurQuery = BlurOptions
 
 export const submitSchema = {
   consumes: ['multipart/form-data'],
@@ -78,7 +69,7 @@ export const taskResultSchema = {
 export const resultImageSchema = {
   summary: 'A finished blur\'s image as bytes, with its content type',
   params: taskIdParams,
-  produces: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/tiff', 'image/avif', 'image/heif'],
+  produces: IMAGE_CONTENT_TYPES,
   response: {
     200: { description: 'the blurred image', type: 'string', format: 'binary' },
     ...errors(400, 401, 404, 409)

@@ -1,13 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { BlurOptions } from '../media.js'
 import { ObjectRef, Owner, TaskId, TaskKind, Timestamp } from './common.js'
 
 /** Per-task options. Every field is optional; the stage's configuration supplies defaults. */
 export const TaskOptions = Type.Object({
-  blur: Type.Optional(Type.Object({
-    mode: Type.Optional(Type.Union([Type.Literal('gaussian'), Type.Literal('pixelate'), Type.Literal('solid')])),
-    shape: Type.Optional(Type.Union([Type.Literal('rectangle'), Type.Literal('ellipse')])),
-    padding: Type.Optional(Type.Number({ minimum: 0, maximum: 1 }))
-  }, { additionalProperties: false }))
+  blur: Type.Optional(BlurOptions)
 }, { additionalProperties: false })
 export type TaskOptions = Static<typeof TaskOptions>
 

@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import {
-  FaceBlurError, codecs, uploadKey, type SubmitResponse, type TaskKind, type TaskStatusV1, type TaskSubmittedV1
+  FaceBlurError, codecs, uploadKey, type BlurOptions, type SubmitResponse, type TaskKind, type TaskStatusV1, type TaskSubmittedV1
 } from '@faceblur/contracts'
 import { ANNOUNCED_HEADER } from '@faceblur/service-kit'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { checkImage } from '../image-check.js'
-import { blurQuery, submitSchema, type BlurQuery } from '../schemas.js'
+import { blurQuery, submitSchema } from '../schemas.js'
 
 /** `POST /detect_faces` and `POST /blur_faces`: store the upload, publish `submitted`, answer the id. */
 export const submitRoutes: FastifyPluginAsync = async (app) => {
   let inFlight = 0
 
-  const submit = (kind: TaskKind) => async (request: FastifyRequest<{ Querystring: BlurQuery }>): Promise<SubmitResponse> => {
+  const submit = (kind: TaskKind) => async (request: FastifyRequest<{ Querystring: BlurOptions }>): Promise<SubmitResponse> => {
     // Admission first, before reading a byte: a full gateway or pipeline says so at once.
     if (inFlight >= app.config.FACEBLUR_MAX_CONCURRENT_UPLOADS) {
       throw new FaceBlurError('FB_ERR_TOO_MANY_UPLOADS', `${inFlight} uploads in progress (limit ${app.config.FACEBLUR_MAX_CONCURRENT_UPLOADS})`)
@@ -29,7 +29,7 @@ export const submitRoutes: FastifyPluginAsync = async (app) => {
     }
   }
 
-  async function accept (kind: TaskKind, request: FastifyRequest<{ Querystring: BlurQuery }>): Promise<SubmitResponse> {
+  async function accept (kind: TaskKind, request: FastifyRequest<{ Querystring: BlurOptions }>): Promise<SubmitResponse> {
     const part = await request.file({ limits: { fileSize: app.config.FACEBLUR_MAX_UPLOAD_BYTES, files: 1 } })
     if (part === undefined || part.fieldname !== 'file') {
       part?.file.resume()
