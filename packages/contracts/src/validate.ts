@@ -4,6 +4,7 @@ import { DeadLetterV1 } from './events/dead-letter.v1.js'
 import { FacesDetectedV1 } from './events/faces-detected.v1.js'
 import { TaskStatusV1 } from './events/task-status.v1.js'
 import { TaskSubmittedV1 } from './events/task-submitted.v1.js'
+import { WsSubscribe } from './http.js'
 import { isTaskId } from './object-keys.js'
 
 if (!FormatRegistry.Has('date-time')) {
@@ -55,5 +56,6 @@ export const codecs = Object.freeze({
   taskSubmitted: codec(TaskSubmittedV1),
   facesDetected: codec(FacesDetectedV1),
   taskStatus: codec(TaskStatusV1),
-  deadLetter: codec(DeadLetterV1)
+  deadLetter: codec(DeadLetterV1),
+  wsSubscribe: codec(WsSubscribe)
 })

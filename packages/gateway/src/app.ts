@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
-import { FaceBlurError, type ConsumerGroups, type Topics } from '@faceblur/contracts'
+import { ErrorResponse, FaceBlurError, type ConsumerGroups, type Topics } from '@faceblur/contracts'
 import type { Bus, Logger, ObjectStore } from '@faceblur/service-kit'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { apiKeys, redactedUrl } from './auth.js'
@@ -15,7 +15,6 @@ import { healthRoutes } from './routes/health.js'
 import { liveStatusRoutes } from './routes/live-status.js'
 import { submitRoutes } from './routes/submit.js'
 import { taskResultRoutes } from './routes/task-result.js'
-import { errorResponse } from './schemas.js'
 import type { TaskView } from './task-view.js'
 
 declare module 'fastify' {
@@ -67,7 +66,7 @@ export async function buildApp (deps: GatewayDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: { code: 'FB_ERR_ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } })
   })
-  app.addSchema(errorResponse)
+  app.addSchema(ErrorResponse)
 
   await app.register(swagger, {
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` },

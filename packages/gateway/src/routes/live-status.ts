@@ -1,4 +1,4 @@
-import { isTaskId, taskResultResponse, type TaskStatusV1 } from '@faceblur/contracts'
+import { codecs, isTaskId, wsStatusMessage, type WsErrorMessage, type WsStatusMessage } from '@faceblur/contracts'
 import { visibleTo } from '../auth.js'
 import type { FastifyPluginAsync } from 'fastify'
 
@@ -10,39 +10,26 @@ import type { FastifyPluginAsync } from 'fastify'
 export const liveStatusRoutes: FastifyPluginAsync = async (app) => {
   app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
     const unsubscribe = new Map<string, () => void>()
-    const send = (message: object): void => {
+    const send = (message: WsStatusMessage | WsErrorMessage): void => {
       // A client that stops reading must not grow the gateway's memory: drop it instead.
       if (socket.bufferedAmount > 1024 * 1024) { socket.terminate(); return }
       socket.send(JSON.stringify(message))
     }
-    const describe = (s: TaskStatusV1): object => {
-      const base = { type: 'status', task_id: s.task_id, kind: s.kind, status: s.status, stage: s.stage, at: s.at }
-      if (s.status === 'FAILURE') return { ...base, error: s.error }
-      if (s.status !== 'SUCCESS') return base
-      if (s.result?.kind === 'blur') return { ...base, result_url: `/results/${s.task_id}` }
-      return { ...base, result: taskResultResponse(s).result }
-    }
-
     socket.on('message', (raw) => {
-      let ids: unknown
-      try {
-        ids = (JSON.parse(raw.toString()) as { subscribe?: unknown }).subscribe
-      } catch {
-        return send({ type: 'error', error: { code: 'FB_ERR_EVENT_INVALID', message: 'send {"subscribe": ["<task_id>", …]}' } })
-      }
-      if (!Array.isArray(ids)) return send({ type: 'error', error: { code: 'FB_ERR_EVENT_INVALID', message: 'send {"subscribe": ["<task_id>", …]}' } })
-      for (const id of ids.slice(0, 1000)) {
+      const parsed = codecs.wsSubscribe.parse(raw.toString())
+      if (!parsed.ok) return send({ type: 'error', error: { code: 'FB_ERR_EVENT_INVALID', message: `send {"subscribe": ["<task_id>", …]} (at most 1000): ${parsed.reason}` } })
+      for (const id of parsed.value.subscribe) {
         if (!isTaskId(id)) { send({ type: 'error', task_id: id, error: { code: 'FB_ERR_TASK_ID_INVALID', message: 'not a task id' } }); continue }
         if (unsubscribe.has(id)) continue
         // Watch first, then read: a transition between the two cannot be missed.
-        unsubscribe.set(id, app.view.watch(id, (s) => send(describe(s))))
+        unsubscribe.set(id, app.view.watch(id, (s) => send(wsStatusMessage(s))))
         const current = app.view.get(id)
         if (current === undefined || !visibleTo(current, request.owner)) {
           unsubscribe.get(id)?.()
           unsubscribe.delete(id)
           send({ type: 'error', task_id: id, error: { code: 'FB_ERR_TASK_NOT_FOUND', message: 'no such task' } })
         } else {
-          send(describe(current))
+          send(wsStatusMessage(current))
         }
       }
     })

@@ -4,12 +4,13 @@ import {
   FaceBlurError, codecs, uploadKey, type BlurOptions, type SubmitResponse, type TaskKind, type TaskStatusV1, type TaskSubmittedV1
 } from '@faceblur/contracts'
 import { ANNOUNCED_HEADER } from '@faceblur/service-kit'
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { checkImage } from '../image-check.js'
-import { blurQuery, submitSchema } from '../schemas.js'
+import { blurSubmitSchema, submitSchema } from '../schemas.js'
 
 /** `POST /detect_faces` and `POST /blur_faces`: store the upload, publish `submitted`, answer the id. */
-export const submitRoutes: FastifyPluginAsync = async (app) => {
+export const submitRoutes: FastifyPluginAsyncTypebox = async (app) => {
   let inFlight = 0
 
   const submit = (kind: TaskKind) => async (request: FastifyRequest<{ Querystring: BlurOptions }>): Promise<SubmitResponse> => {
@@ -67,7 +68,7 @@ export const submitRoutes: FastifyPluginAsync = async (app) => {
 
   const limited = app.config.FACEBLUR_RATE_LIMIT_PER_MINUTE > 0 ? { config: { rateLimit: {} } } : {}
   app.post('/detect_faces', { ...limited, schema: { ...submitSchema, summary: 'Detect faces; the result is their boxes' } }, submit('detect'))
-  app.post('/blur_faces', { ...limited, schema: { ...submitSchema, querystring: blurQuery, summary: 'Blur every face; the result is the image' } }, submit('blur'))
+  app.post('/blur_faces', { ...limited, schema: { ...blurSubmitSchema, summary: 'Blur every face; the result is the image' } }, submit('blur'))
 }
 
 /**

@@ -1,5 +1,6 @@
 import { FaceBlurError, isTaskId, resultKey, taskResultResponse, type TaskResultResponse, type TaskStatusV1 } from '@faceblur/contracts'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
 import { visibleTo } from '../auth.js'
 import { resultImageSchema, taskResultSchema } from '../schemas.js'
 
@@ -15,8 +16,8 @@ export function knownTask (app: FastifyInstance, taskId: string, owner: string |
 }
 
 /** `GET /task_result/{task_id}`, in the original service's shapes, and `GET /results/{task_id}`. */
-export const taskResultRoutes: FastifyPluginAsync = async (app) => {
-  app.get<{ Params: { task_id: string } }>('/task_result/:task_id', { schema: taskResultSchema }, async (request): Promise<TaskResultResponse> => {
+export const taskResultRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/task_result/:task_id', { schema: taskResultSchema }, async (request): Promise<TaskResultResponse> => {
     const status = knownTask(app, request.params.task_id, request.owner)
     if (status.status === 'SUCCESS' && status.result?.kind === 'blur') {
       const image = await app.store.get(resultKey(status.task_id))
@@ -26,7 +27,7 @@ export const taskResultRoutes: FastifyPluginAsync = async (app) => {
   })
 
   /** The blurred image as bytes with its content type: an addition beside the base64 answer. */
-  app.get<{ Params: { task_id: string } }>('/results/:task_id', { schema: resultImageSchema }, async (request, reply) => {
+  app.get('/results/:task_id', { schema: resultImageSchema }, async (request, reply) => {
     const status = knownTask(app, request.params.task_id, request.owner)
     if (status.status !== 'SUCCESS' || status.result?.kind !== 'blur') {
       throw new FaceBlurError('FB_ERR_RESULT_NOT_READY', status.status === 'SUCCESS'
