@@ -3,45 +3,38 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
-import { ErrorResponse, FaceBlurError, type ConsumerGroups, type Topics } from '@faceblur/contracts'
-import type { Bus, Logger, ObjectStore } from '@faceblur/service-kit'
+import { ErrorResponse, FaceBlurError } from '@faceblur/contracts'
+import type { Logger } from '@faceblur/service-kit'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { apiKeys, redactedUrl } from './auth.js'
 import type { GatewayConfig } from './config.js'
 import { handleError } from './errors.js'
-import { metrics } from './metrics.js'
+import { infra } from './plugins/infra.js'
+import { metrics } from './plugins/metrics.js'
+import { taskView } from './plugins/task-view.js'
 import { demoRoutes } from './routes/demo.js'
 import { healthRoutes } from './routes/health.js'
 import { liveStatusRoutes } from './routes/live-status.js'
 import { submitRoutes } from './routes/submit.js'
 import { taskResultRoutes } from './routes/task-result.js'
-import type { TaskView } from './task-view.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: GatewayConfig
-    bus: Bus
-    store: ObjectStore
-    view: TaskView
-    topics: Topics
-    viewCaughtUp: () => boolean
   }
 }
 
-export interface GatewayDeps {
+export interface GatewayOptions {
   config: GatewayConfig
-  bus: Bus
-  store: ObjectStore
-  view: TaskView
-  names: { topics: Topics, groups: ConsumerGroups }
   apiKeys: readonly string[]
-  viewCaughtUp: () => boolean
   logger: Logger
 }
 
-/** The HTTP app, with its bus, store and view handed in (the entry point owns their lifecycles). */
-export async function buildApp (deps: GatewayDeps): Promise<FastifyInstance> {
-  const { config, bus, store, view, names, logger } = deps
+/**
+ * The gateway: Kafka and MinIO, the task view (ready once it has read the status topic) and the
+ * HTTP API, each a plugin that closes what it opened when the app closes.
+ */
+export async function buildApp ({ config, apiKeys: keys, logger }: GatewayOptions): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = logger
   const app = Fastify({
     loggerInstance,
@@ -53,11 +46,8 @@ export async function buildApp (deps: GatewayDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true })
   })
   app.decorate('config', config)
-  app.decorate('bus', bus)
-  app.decorate('store', store)
-  app.decorate('view', view)
-  app.decorate('topics', names.topics)
-  app.decorate('viewCaughtUp', deps.viewCaughtUp)
+  await app.register(infra, { config, logger })
+  await app.register(taskView, { config, logger })
   app.setErrorHandler(handleError)
   app.addHook('onResponse', async (request, reply) => {
     const level = request.method === 'POST' || reply.statusCode >= 500 ? 'info' : 'debug'
@@ -78,12 +68,12 @@ export async function buildApp (deps: GatewayDeps): Promise<FastifyInstance> {
           'or follow it live over the WebSocket at `/ws` (send `{"subscribe": ["<task_id>"]}`; see the README for the messages).'
       },
       components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
-      ...(deps.apiKeys.length > 0 ? { security: [{ apiKey: [] }] } : {})
+      ...(keys.length > 0 ? { security: [{ apiKey: [] }] } : {})
     }
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
-  await app.register(metrics, { view, bus, topics: names.topics, groups: names.groups })
-  await app.register(apiKeys, { keys: deps.apiKeys })
+  await app.register(metrics)
+  await app.register(apiKeys, { keys })
   // Only routes that ask for it (the submissions) are limited: polls are cheap reads.
   await app.register(rateLimit, {
     global: false,

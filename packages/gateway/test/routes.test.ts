@@ -1,26 +1,21 @@
 // The routes in process with app.inject: the real app on the real local Kafka and MinIO (`npm test`
-// starts them), with a task view this test fills itself, so every answer shape is checked fast and
-// without the stages. The whole service is tested through its port in e2e/test/gateway.test.ts.
+// starts them), in a namespace of its own with no stages; the test puts states in the task view
+// itself, so every answer shape is checked fast. The whole service is tested through its port in e2e/test/gateway.test.ts.
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { namesFor, resultKey, uploadKey, type TaskStatusV1 } from '@faceblur/contracts'
-import { busFromConfig, createLogger, provision, storeFromConfig } from '@faceblur/service-kit'
+import { resultKey, uploadKey, type TaskStatusV1 } from '@faceblur/contracts'
+import { createLogger } from '@faceblur/service-kit'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { TaskView } from '../src/task-view.js'
 
 const seed = readFileSync(join(import.meta.dirname, '../../../../shared/fixtures/seed_test.jpg'))
 const config = loadConfig({ ...process.env, FACEBLUR_NAMESPACE: `routes-${randomUUID().slice(0, 8)}.`, LOG_LEVEL: 'warn' })
-const logger = createLogger('gateway-routes-test', 'warn')
-const bus = busFromConfig(config, 'gateway-routes-test', logger, { retries: 3 })
-const store = storeFromConfig(config)
-const names = namesFor(config.FACEBLUR_NAMESPACE)
-await provision(bus, store, names.topics, config)
-const view = new TaskView({ ttlMs: 3600_000, maxAgeMs: 3600_000 })
-const app = await buildApp({ config, bus, store, view, names, apiKeys: [], viewCaughtUp: () => true, logger })
-t.teardown(async () => { await app.close(); await bus.close() })
+const app = await buildApp({ config, apiKeys: [], logger: createLogger('gateway-routes-test', 'warn') })
+await app.ready()
+t.teardown(async () => { await app.close() })
+const { bus, store, view, topics } = app
 
 const model = { name: 'yolov8n-face', sha256: 'a'.repeat(64), provider: 'cpu' }
 const status = (over: Partial<TaskStatusV1> & Pick<TaskStatusV1, 'status'>): TaskStatusV1 =>
@@ -43,7 +38,7 @@ t.test('POST /detect_faces: the image is stored, PENDING answered at once, and t
   t.same((await store.get(uploadKey(id))).length, seed.length, 'the upload is in the bucket')
   const poll = await app.inject({ method: 'GET', url: `/task_result/${id}` })
   t.same(poll.json(), { status: 'PENDING' })
-  const ends = await bus.offsets(names.topics.submitted)
+  const ends = await bus.offsets(topics.submitted)
   t.ok(ends.some((p) => p.high > p.low), 'the submitted event is on its topic')
 })
 
@@ -115,4 +110,12 @@ t.test('probes, metrics, docs and unknown routes', async (t) => {
   const none = await app.inject('/nowhere')
   t.equal(none.statusCode, 404)
   t.match(none.json(), { error: { code: 'FB_ERR_ROUTE_NOT_FOUND' } })
+})
+
+t.test('closing the app stops the feed and the bus', async (t) => {
+  const other = await buildApp({ config, apiKeys: [], logger: createLogger('gateway-routes-test', 'warn') })
+  await other.ready()
+  t.equal(other.viewCaughtUp(), true, 'ready means caught up')
+  await other.close()
+  t.equal(other.viewCaughtUp(), false, 'the feed has stopped')
 })

@@ -380,7 +380,7 @@ async function superviseConsumer (kafka: Kafka, log: Logger, options: ConsumeOpt
   await joinedOnce
   return {
     health: () => ({
-      running: state.joined && Date.now() - state.lastActiveAt < STALE_MS,
+      running: !stopped && state.joined && Date.now() - state.lastActiveAt < STALE_MS,
       lastActiveAt: state.lastActiveAt,
       restarts: state.restarts,
       rebalances: state.rebalances,

@@ -1,14 +1,13 @@
-import type { Topics, ConsumerGroups } from '@faceblur/contracts'
-import { cachedFor, type Bus } from '@faceblur/service-kit'
+import { cachedFor } from '@faceblur/service-kit'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { TaskView } from './task-view.js'
 
 /**
  * `GET /metrics` in Prometheus text: requests, upload bytes, tasks by status, upload → finish
  * latency, and the detector's and blurrer's consumer lag.
  */
-export const metrics = fp<{ view: TaskView, bus: Bus, topics: Topics, groups: ConsumerGroups }>(async (app, { view, bus, topics, groups }) => {
+export const metrics = fp(async (app) => {
+  const { view, bus, topics, groups } = app
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'faceblur_gateway_' })
   const requests = new Counter({ name: 'faceblur_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [registry] })
@@ -47,7 +46,7 @@ export const metrics = fp<{ view: TaskView, bus: Bus, topics: Topics, groups: Co
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     return await reply.type(registry.contentType).send(await registry.metrics())
   })
-}, { name: 'metrics' })
+}, { name: 'metrics', dependencies: ['infra', 'task-view'] })
 
 declare module 'fastify' {
   interface FastifyInstance {
