@@ -42,6 +42,8 @@ export async function buildApp ({ config, apiKeys: keys, logger }: GatewayOption
     // Slow clients: a silent connection is closed, and no request may take longer than this.
     connectionTimeout: config.FACEBLUR_IDLE_TIMEOUT_S * 1000,
     requestTimeout: config.FACEBLUR_REQUEST_TIMEOUT_S * 1000,
+    // The task view's plugin waits for catch-up (a million tasks: ~45 s); provisioning may retry.
+    pluginTimeout: (config.FACEBLUR_VIEW_CATCHUP_S + 60) * 1000,
     // Logged below instead: submissions at info, polls and the rest at debug.
     logController: new LogController({ disableRequestLogging: true })
   })
