@@ -13,3 +13,5 @@ export function kafkaUp (): Promise<unknown>
 export function minioUp (): Promise<unknown>
 /** SIGTERM (SIGKILL after 20 s); resolves once the process is gone and its port refuses connections. */
 export function stopServer (name: ServerName): Promise<unknown>
+/** The pid of the local server this script started, when it runs. */
+export function serverPid (name: ServerName): number | undefined

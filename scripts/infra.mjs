@@ -192,6 +192,13 @@ function readPid (name) {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined
 }
 
+/** The pid of the local server this script started, when it runs (for benchmarks reading its CPU time). */
+export function serverPid (name) {
+  if (!isServer(name)) throw new Error(`unknown server ${name}; expected kafka or minio`)
+  const pid = readPid(name)
+  return pid !== undefined && alive(pid) ? pid : undefined
+}
+
 /** Whether `pid` runs; a zombie (exited, not yet reaped by its parent) counts as gone. */
 function alive (pid) {
   try { process.kill(pid, 0) } catch (err) { return err.code === 'EPERM' }

@@ -1,15 +1,18 @@
 // End to end: N real photos through gateway → detector → blurrer at a chosen concurrency, and in
-// the same run the raw model throughput on this machine, so the ratio pipeline/raw is visible.
-//   pnpm bench:e2e                 BENCH_IMAGES=40 BENCH_CONCURRENCY=4 BENCH_KIND=blur
+// the same run the raw model throughput on this machine, so the ratio pipeline/raw is visible,
+// with the CPU each process (gateway, detector, blurrer, Kafka, MinIO) spent per image.
+//   pnpm bench:e2e                 BENCH_IMAGES=60 BENCH_CONCURRENCY=8 BENCH_KIND=blur|detect
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 import { createDetector, openModel, prepare, toChwFloat } from '@faceblur/detector'
 import { Client, freePort, start } from '../support/harness.js'
+import { cpuMeter } from '../support/proc-cpu.js'
 import { ms, percentile } from '../support/stats.js'
+import { serverPid } from '../../scripts/infra.mjs'
 
-const N = Number(process.env.BENCH_IMAGES ?? 40)
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4)
+const N = Number(process.env.BENCH_IMAGES ?? 60)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8)
 const KIND = (process.env.BENCH_KIND ?? 'blur') as 'detect' | 'blur'
 const modelPath = process.env.FACEBLUR_MODEL_PATH
 if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set (`npm run model` prints it)')
@@ -45,6 +48,8 @@ ws.on('message', (raw) => {
 const latencies: number[] = []
 let failures = 0
 let next = 0
+const [gateway, detector, blurrer] = services.map((s) => s.child.pid)
+const cpu = cpuMeter({ gateway, detector, blurrer, kafka: serverPid('kafka'), minio: serverPid('minio') })
 const t0 = performance.now()
 await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
   while (next < N) {
@@ -60,6 +65,7 @@ await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
   }
 }))
 const wall = (performance.now() - t0) / 1000
+const spent = cpu.stop()
 ws.close()
 await Promise.all(services.map((s) => s.stop()))
 
@@ -68,3 +74,6 @@ console.log(`pipeline benchmark: ${N} ${KIND} tasks of real photos (1634×1000 J
 console.log(`pipeline          ${rate.toFixed(2)} images/s   upload→SUCCESS p50 ${ms(percentile(latencies, 0.5))}  p95 ${ms(percentile(latencies, 0.95))}  p99 ${ms(percentile(latencies, 0.99))}   failures ${failures}`)
 console.log(`raw model         ${rawRate.toFixed(2)} images/s (session.run on ready tensors, same machine, alone)`)
 console.log(`pipeline / raw    ${(rate / rawRate * 100).toFixed(1)} %`)
+const perImage = Object.entries(spent).map(([name, msTotal]) => [name, msTotal / N] as const)
+const total = perImage.reduce((sum, [, v]) => sum + (Number.isNaN(v) ? 0 : v), 0)
+console.log(`CPU ms per image  ${perImage.map(([name, v]) => `${name} ${Number.isNaN(v) ? 'n/a (not local)' : v.toFixed(0)}`).join('  ')}  all ${total.toFixed(0)}`)
