@@ -7,6 +7,7 @@ export const DetectorEnv = {
   FACEBLUR_MODEL_NAME: Type.String({ default: 'yolov8n-face' }),
   FACEBLUR_EXECUTION_PROVIDER: Type.Union([Type.Literal('auto'), Type.Literal('cpu'), Type.Literal('cuda')], { default: 'auto' }),
   FACEBLUR_ORT_THREADS: Type.Integer({ default: 0, minimum: 0, description: '0 = one per core' }),
+  FACEBLUR_ORT_PARALLEL_RUNS: Type.Integer({ default: 1, minimum: 1, maximum: 16, description: 'model runs at once (with FACEBLUR_ORT_THREADS=1, one per core uses the cores without spinning)' }),
   // Low on purpose: a missed face is a privacy leak, a blurred doll is not.
   FACEBLUR_CONFIDENCE: Type.Number({ default: 0.25, exclusiveMinimum: 0, maximum: 1 }),
   FACEBLUR_IOU: Type.Number({ default: 0.45, exclusiveMinimum: 0, maximum: 1 }),

@@ -10,7 +10,8 @@ const logger = createLogger('detector', config.LOG_LEVEL)
 
 const session = await openModel(config.FACEBLUR_MODEL_PATH, config.FACEBLUR_EXECUTION_PROVIDER,
   config.FACEBLUR_ORT_THREADS || undefined,
-  (reason) => logger.info({ reason }, 'CUDA execution provider unavailable; using CPU'))
+  (reason) => logger.info({ reason }, 'CUDA execution provider unavailable; using CPU'),
+  config.FACEBLUR_ORT_PARALLEL_RUNS)
 const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, {
   confidence: config.FACEBLUR_CONFIDENCE,
   iou: config.FACEBLUR_IOU,

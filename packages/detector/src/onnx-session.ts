@@ -69,7 +69,7 @@ async function create (bytes: Uint8Array, provider: 'cpu' | 'cuda', threads: num
  * Loads the model on CUDA when asked or when `auto` finds it usable, else on CPU. The choice is
  * made once here and reported by the caller (logs, health, every detection event).
  */
-export async function openModel (path: string, choice: ProviderChoice, threads = cpus().length, onFallback?: (reason: string) => void): Promise<ModelSession> {
+export async function openModel (path: string, choice: ProviderChoice, threads = cpus().length, onFallback?: (reason: string) => void, parallelRuns = 1): Promise<ModelSession> {
   const bytes = await readFile(path)
   const sha256 = createHash('sha256').update(bytes).digest('hex')
   let session: ort.InferenceSession | undefined
@@ -87,23 +87,40 @@ export async function openModel (path: string, choice: ProviderChoice, threads =
   session ??= await create(bytes, 'cpu', threads)
   const layout = checkLayout(session)
   const s = session
-  // One run at a time: concurrent runs would only fight over the same intra-op threads, while
-  // callers decode their next images meanwhile.
-  let queue: Promise<unknown> = Promise.resolve()
+  // `parallelRuns` at a time (default one): with several intra-op threads, concurrent runs would
+  // only fight over them while callers decode their next images; with one thread each, runs side
+  // by side use the cores without spinning.
+  const slots = new Semaphore(parallelRuns)
   return {
     provider,
     sha256,
     inputSize: layout.size,
     outputDims: layout.dims,
-    run (chw) {
-      const next = queue.then(async () => {
+    async run (chw) {
+      return await slots.use(async () => {
         const tensor = new ort.Tensor('float32', chw, [1, 3, layout.size, layout.size])
         const result = await s.run({ [layout.input]: tensor })
         return result[layout.output]!.data as Float32Array
       })
-      queue = next.catch(() => undefined)
-      return next
     },
     release: async () => { await s.release() }
+  }
+}
+
+/** At most `size` callers inside `use` at once; the rest wait their turn in order. */
+class Semaphore {
+  #free: number
+  readonly #waiting: Array<() => void> = []
+  constructor (size: number) { this.#free = size }
+  async use<T> (f: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve))
+    try {
+      return await f()
+    } finally {
+      const next = this.#waiting.shift()
+      if (next !== undefined) next()
+      else this.#free++
+    }
   }
 }
