@@ -302,6 +302,7 @@ export async function runSubmit (args: SubmitArgs, deps: SubmitDeps): Promise<Su
     }
   }
   await Promise.all(Array.from({ length: args.concurrency }, worker))
+  await files.return(undefined) // a run stopped early leaves the walk mid-folder: close its handle
   await batcher.close()
   if (stopped === undefined) await counting
   if (total !== undefined) summary.found = total // stopped early: still say how many there are
