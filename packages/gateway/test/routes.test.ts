@@ -112,6 +112,10 @@ t.test('probes, metrics, docs and unknown routes', async (t) => {
   t.match(none.json(), { error: { code: 'FB_ERR_ROUTE_NOT_FOUND' } })
 })
 
+t.test('starting may take as long as the catch-up is allowed to (fastify\'s plugin timeout is 10 s by default)', async (t) => {
+  t.ok(app.initialConfig.pluginTimeout! > config.FACEBLUR_VIEW_CATCHUP_S * 1000, 'a million tasks take ~45 s to read')
+})
+
 t.test('closing the app stops the feed and the bus', async (t) => {
   const other = await buildApp({ config, apiKeys: [], logger: createLogger('gateway-routes-test', 'warn') })
   await other.ready()
