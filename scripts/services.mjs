@@ -107,5 +107,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   process.on('SIGINT', () => void stopAll())
   process.on('SIGTERM', () => void stopAll())
+  // npm does not pass a SIGTERM on to the script it runs: when `npm start` is stopped that way
+  // (a process supervisor, `timeout`), this process is orphaned; it then stops the services too.
+  const parent = process.ppid
+  setInterval(() => { if (process.ppid !== parent) void stopAll() }, 1000).unref()
   for (const name of SERVICES) supervise(name)
 }
