@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { codecs, type Topics } from '@faceblur/contracts'
-import type { Bus, Logger, Subscription } from '@faceblur/service-kit'
+import { statusMessage, type Bus, type Logger, type Subscription } from '@faceblur/service-kit'
 import type { TaskView } from './task-view.js'
 
 export interface StatusFeed extends Subscription {
@@ -31,7 +31,7 @@ export async function startStatusFeed (bus: Bus, topics: Topics, view: TaskView,
     const states = [...ids].map((id) => view.get(id)).filter((s) => s !== undefined)
     if (states.length === 0) return
     try {
-      await bus.publish(states.map((s) => ({ topic: topics.status, key: s.task_id, value: codecs.taskStatus.encode(s) })))
+      await bus.publish(states.map((s) => statusMessage(topics, s)))
       logger.info({ tasks: states.length, first: states[0]!.task_id }, 'restated tasks whose last status event was stale')
     } catch (err) {
       // Not lost: the stale event stays last, and the next gateway to read it restates it.

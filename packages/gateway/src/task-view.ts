@@ -86,10 +86,9 @@ export class TaskView {
   apply (event: TaskStatusV1): Applied {
     const id = event.task_id
     const key = keyOf(id)
-    const entry = this.#tasks.get(key)
+    let stored = this.#tasks.get(key)
     const owner = event.owner === undefined ? undefined : this.#intern(event.owner)
     const at = Date.parse(event.at) - this.#epoch
-    let stored = entry
     if (stored === undefined) {
       stored = new Entry(pack(event) | (event.status === 'PENDING' ? SAW_PENDING : 0), at, at, owner, undefined, undefined)
       this.#tasks.set(key, stored)

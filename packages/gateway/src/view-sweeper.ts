@@ -1,5 +1,5 @@
-import { codecs, uploadKey, type Topics } from '@faceblur/contracts'
-import { removeOriginal, type Bus, type Logger, type ObjectStore } from '@faceblur/service-kit'
+import { uploadKey, type Topics } from '@faceblur/contracts'
+import { removeOriginal, statusMessage, type Bus, type Logger, type ObjectStore } from '@faceblur/service-kit'
 import type { TaskView } from './task-view.js'
 
 export interface Sweeper { stop: () => void }
@@ -26,7 +26,7 @@ export function startSweeper ({ view, bus, store, topics, logger, everyMs }: {
     }
     if (overdue.length === 0) return
     try {
-      await bus.publish(overdue.map((s) => ({ topic: topics.status, key: s.task_id, value: codecs.taskStatus.encode(s) })))
+      await bus.publish(overdue.map((s) => statusMessage(topics, s)))
     } catch (err) {
       logger.warn({ err, tasks: overdue.length }, 'could not end expired tasks; trying again at the next sweep')
       return

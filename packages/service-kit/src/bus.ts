@@ -2,10 +2,10 @@
 import kafkajs, { Kafka, Partitioners, logLevel, type Consumer, type Producer, type IHeaders } from 'kafkajs'
 import type { Logger } from 'pino'
 import { translateBusError } from './bus-errors.js'
+import { answerWithin, backoffMs } from './retry.js'
 
 // Not a named export Node can see in the CommonJS module.
 const { ConfigResourceTypes } = kafkajs
-import { answerWithin, backoffMs } from './retry.js'
 
 export interface BusMessage {
   topic: string

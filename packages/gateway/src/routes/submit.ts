@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream'
 import {
   FaceBlurError, codecs, uploadKey, type BlurOptions, type SubmitResponse, type TaskKind, type TaskStatusV1, type TaskSubmittedV1
 } from '@faceblur/contracts'
-import { ANNOUNCED_HEADER } from '@faceblur/service-kit'
+import { ANNOUNCED_HEADER, statusMessage } from '@faceblur/service-kit'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { checkImage } from '../image-check.js'
@@ -56,7 +56,7 @@ export const submitRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const pending: TaskStatusV1 = { task_id: taskId, kind, status: 'PENDING', stage: 'gateway', at: now, ...owner }
     // PENDING first, on the same key: the view can never see the task start before it exists.
     await app.bus.publish([
-      { topic: app.topics.status, key: taskId, value: codecs.taskStatus.encode(pending) },
+      statusMessage(app.topics, pending),
       // Marked announced, so the detector does not publish a second PENDING.
       { topic: app.topics.submitted, key: taskId, value: codecs.taskSubmitted.encode(submitted), headers: { [ANNOUNCED_HEADER]: '1' } }
     ])
