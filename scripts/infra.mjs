@@ -122,7 +122,8 @@ export async function kafkaUp () {
 
 // ---- MinIO ---------------------------------------------------------------------------------
 
-async function minioBinary () {
+/** The MinIO server binary, built once from its Go module into the cache (also the Docker stand-in's). */
+export async function minioBinary () {
   const version = MINIO_MODULE.split('@')[1]
   const dir = join(cache, 'minio', version)
   const bin = join(dir, 'minio')

@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// `npm run docker:e2e`: proves docker-compose.yml on this machine. It makes sure a Docker Engine
+// and the Compose and Buildx plugins are there (scripts/docker/engine.mjs), that the base images
+// are present, pulled, or built as local stand-ins (scripts/docker/standins.mjs), then runs
+// `docker compose up --build --wait` as its own project, sends one detect and one blur through the
+// published port, checks the answers, and always ends with `docker compose down --volumes`.
+// Prints `docker e2e: ok` and what it built; exits non-zero on any failure.
+import { existsSync, readFileSync } from 'node:fs'
+import { createConnection } from 'node:net'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { ensureDocker } from './docker/engine.mjs'
+import { capture, run, say, sleep } from './docker/exec.mjs'
+import { baseImages, ensureBaseImages } from './docker/standins.mjs'
+
+const repo = join(import.meta.dirname, '..')
+const cache = process.env.FACEBLUR_CACHE_DIR ?? join(homedir(), '.cache', 'faceblur')
+// Its own project name, so `down --volumes` can never touch a deployment called `faceblur`.
+const PROJECT = 'faceblur-e2e'
+const API = 'http://127.0.0.1:8000'
+const HOST_PORTS = { 8000: 'the gateway', 9000: 'MinIO', 9092: 'Kafka' }
+const WAIT_S = Number(process.env.DOCKER_E2E_WAIT_S ?? 600)
+const seed = join(repo, '..', 'shared', 'fixtures', 'seed_test.jpg')
+
+function portTaken (port) {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' })
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+async function submit (path, file) {
+  const form = new FormData()
+  form.append('file', new Blob([readFileSync(file)], { type: 'image/jpeg' }), 'seed_test.jpg')
+  const res = await fetch(`${API}${path}`, { method: 'POST', body: form })
+  const body = await res.json()
+  if (res.status !== 200 || typeof body.task_id !== 'string') throw new Error(`POST ${path} answered ${res.status} ${JSON.stringify(body)}`)
+  return body.task_id
+}
+
+async function finished (taskId, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const body = await (await fetch(`${API}/task_result/${taskId}`)).json()
+    if (body.status === 'SUCCESS') return body
+    if (body.status === 'FAILURE') throw new Error(`task ${taskId} failed: ${JSON.stringify(body)}`)
+    await sleep(250)
+  }
+  throw new Error(`task ${taskId} did not finish within ${timeoutMs / 1000} s`)
+}
+
+/** One detect (the fixture's two faces) and one blur (an image, not the upload) through the port. */
+async function exercise () {
+  const detect = await finished(await submit('/detect_faces', seed))
+  const faces = Object.keys(detect.result ?? {})
+  if (faces.length !== 2) throw new Error(`detect found ${faces.length} faces in seed_test.jpg, expected 2: ${JSON.stringify(detect.result)}`)
+  say(`detect: ${faces.length} faces, SUCCESS`)
+  const blurId = await submit('/blur_faces', seed)
+  await finished(blurId)
+  const res = await fetch(`${API}/results/${blurId}`)
+  const blurred = Buffer.from(await res.arrayBuffer())
+  const type = res.headers.get('content-type')
+  if (res.status !== 200 || type !== 'image/jpeg' || blurred[0] !== 0xff || blurred[1] !== 0xd8) {
+    throw new Error(`GET /results answered ${res.status} ${type} (${blurred.length} bytes), expected a JPEG`)
+  }
+  if (blurred.equals(readFileSync(seed))) throw new Error('the blurred image is the upload itself')
+  say(`blur: SUCCESS, /results gave a ${blurred.length}-byte JPEG`)
+}
+
+async function main () {
+  const started = Date.now()
+  const { env, provided } = await ensureDocker(join(cache, 'docker'))
+  // The CA certificates this machine's Node trusts beyond its own go to the image builds too
+  // (docker-compose.yml's build secret), so a TLS-inspecting proxy that the host trusts works there.
+  const extraCa = process.env.NODE_EXTRA_CA_CERTS
+  if (!env.FACEBLUR_BUILD_CA_FILE && extraCa && existsSync(extraCa)) {
+    env.FACEBLUR_BUILD_CA_FILE = extraCa
+    provided.push(`build-ca: ${extraCa} (NODE_EXTRA_CA_CERTS)`)
+  }
+  const compose = (args, options = {}) => capture('docker', ['compose', '--project-name', PROJECT, '--file', join(repo, 'docker-compose.yml'), ...args], { env, cwd: repo, ...options })
+  const composeShown = (args) => run('docker', ['compose', '--project-name', PROJECT, '--file', join(repo, 'docker-compose.yml'), ...args], { env, cwd: repo })
+
+  for (const [port, what] of Object.entries(HOST_PORTS)) {
+    if (await portTaken(Number(port))) throw new Error(`port ${port} (${what} in docker-compose.yml) is taken: stop \`npm start\` and run \`npm run infra down\` first`)
+  }
+  const images = await baseImages(repo, compose)
+  const bases = await ensureBaseImages({ repo, cache, env, images })
+
+  let ok = false
+  try {
+    say(`docker compose up --build --wait (project ${PROJECT}; up to ${WAIT_S} s)`)
+    const upStarted = Date.now()
+    await composeShown(['up', '--build', '--detach', '--wait', '--wait-timeout', String(WAIT_S), '--quiet-pull'])
+    say(`every service healthy after ${Math.round((Date.now() - upStarted) / 1000)} s`)
+    await exercise()
+    const sizes = []
+    for (const service of ['gateway', 'detector', 'blurrer']) {
+      const id = (await compose(['images', '--quiet', service])).trim().split('\n')[0]
+      const bytes = Number(await capture('docker', ['image', 'inspect', '--format', '{{.Size}}', id], { env }))
+      sizes.push(`${service} ${Math.round(bytes / 1e6)} MB`)
+    }
+    ok = true
+    process.stdout.write([
+      'docker e2e: ok',
+      `  took ${Math.round((Date.now() - started) / 1000)} s`,
+      ...provided.map((line) => `  provided: ${line}`),
+      ...bases.map(([image, how]) => `  base image ${image}: ${how}`),
+      `  built: ${sizes.join(', ')}`, ''
+    ].join('\n'))
+  } finally {
+    if (!ok) {
+      await composeShown(['ps', '--all']).catch(() => {})
+      await composeShown(['logs', '--no-color', '--tail', '60']).catch(() => {})
+    }
+    await compose(['down', '--volumes', '--remove-orphans', '--timeout', '30'])
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`docker e2e: FAILED: ${err.message}\n`)
+  process.exit(1)
+})
