@@ -79,7 +79,7 @@ async function main () {
     provided.push(`build-ca: ${extraCa} (NODE_EXTRA_CA_CERTS)`)
   }
   const compose = (args, options = {}) => capture('docker', ['compose', '--project-name', PROJECT, '--file', join(repo, 'docker-compose.yml'), ...args], { env, cwd: repo, ...options })
-  const composeShown = (args) => run('docker', ['compose', '--project-name', PROJECT, '--file', join(repo, 'docker-compose.yml'), ...args], { env, cwd: repo })
+  const composeShown = (args) => run('docker', ['compose', '--progress', 'quiet', '--project-name', PROJECT, '--file', join(repo, 'docker-compose.yml'), ...args], { env, cwd: repo })
 
   for (const [port, what] of Object.entries(HOST_PORTS)) {
     if (await portTaken(Number(port))) throw new Error(`port ${port} (${what} in docker-compose.yml) is taken: stop \`npm start\` and run \`npm run infra down\` first`)

@@ -5,7 +5,7 @@
 // system daemon; its log is in the cache). The plugins: the ones `docker` already has; otherwise
 // Debian 13's docker-compose and docker-buildx packages (static Go programs needing only libc),
 // unpacked into the cache and used through DOCKER_CONFIG for this run's commands only.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { capture, run, say, sleep, succeeds } from './exec.mjs'
@@ -17,13 +17,19 @@ function asRoot (what) {
   if (process.getuid?.() !== 0) throw new Error(`${what} needs root; install and start Docker Engine yourself, then run this again`)
 }
 
-async function ensureEngine (cache) {
-  if (await succeeds('docker', ['info'])) return { started: false }
+/** Installs a package of this machine's own Debian suites; its output is shown only on failure. */
+export async function aptInstall (name) {
+  say(`installing Debian's ${name}`)
+  await capture('apt-get', ['update', '-qq'])
+  await capture('apt-get', ['install', '--yes', '-qq', name], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+}
+
+async function ensureEngine (cache, provided) {
+  if (await succeeds('docker', ['info'])) return
   if (!(await succeeds('sh', ['-c', 'command -v dockerd']))) {
     asRoot('installing Docker Engine')
-    say("no Docker Engine: installing Debian's docker.io")
-    await run('apt-get', ['update', '-qq'])
-    await run('apt-get', ['install', '--yes', '-qq', 'docker.io'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+    await aptInstall('docker.io')
+    provided.push("Debian's docker.io installed")
   }
   asRoot('starting dockerd')
   const logFile = join(cache, 'dockerd.log')
@@ -32,7 +38,10 @@ async function ensureEngine (cache) {
   spawn('dockerd', [], { detached: true, stdio: ['ignore', out, out] }).unref()
   closeSync(out)
   for (let i = 0; i < 60; i++) {
-    if (await succeeds('docker', ['info'])) return { started: true }
+    if (await succeeds('docker', ['info'])) {
+      provided.push('dockerd started')
+      return
+    }
     await sleep(1000)
   }
   throw new Error(`dockerd did not answer within 60 s; see ${logFile}`)
@@ -48,21 +57,22 @@ async function fetchPlugins (dir) {
   mkdirSync(join(apt, 'lists', 'partial'), { recursive: true })
   mkdirSync(join(apt, 'cache', 'archives', 'partial'), { recursive: true })
   const sources = join(apt, 'sources.list')
-  await run('sh', ['-c', `echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian ${DEBIAN_PLUGIN_SUITE} main" > "${sources}"`])
+  writeFileSync(sources, `deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian ${DEBIAN_PLUGIN_SUITE} main\n`)
   const options = [
     '-o', `Dir::Etc::sourcelist=${sources}`, '-o', 'Dir::Etc::sourceparts=-',
     '-o', `Dir::State::Lists=${join(apt, 'lists')}`, '-o', `Dir::Cache=${join(apt, 'cache')}`,
     '-o', 'APT::Sandbox::User=root'
   ]
-  await run('apt-get', [...options, 'update', '-qq'])
-  await run('apt-get', [...options, 'download', ...Object.values(PLUGINS)], { cwd: apt })
+  await capture('apt-get', [...options, 'update', '-qq'])
+  await capture('apt-get', [...options, 'download', ...Object.values(PLUGINS)], { cwd: apt })
   const unpacked = join(apt, 'root')
   for (const deb of readdirSync(apt).filter((name) => name.endsWith('.deb'))) {
     await run('dpkg-deb', ['--extract', join(apt, deb), unpacked])
   }
   mkdirSync(plugins, { recursive: true })
   for (const name of Object.values(PLUGINS)) {
-    await run('cp', [join(unpacked, 'usr/libexec/docker/cli-plugins', name), join(plugins, name)])
+    copyFileSync(join(unpacked, 'usr/libexec/docker/cli-plugins', name), join(plugins, name))
+    chmodSync(join(plugins, name), 0o755)
   }
   rmSync(apt, { recursive: true, force: true })
 }
@@ -77,7 +87,8 @@ export async function ensureDocker (cache) {
   const provided = []
   if (!(await succeeds('sh', ['-c', 'command -v docker']))) {
     asRoot('installing the Docker client')
-    await run('apt-get', ['install', '--yes', '-qq', 'docker.io'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+    await aptInstall('docker.io')
+    provided.push("Debian's docker.io installed")
   }
   const missing = []
   for (const plugin of Object.keys(PLUGINS)) {
@@ -89,8 +100,7 @@ export async function ensureDocker (cache) {
     env.DOCKER_CONFIG = dir
     provided.push(`docker ${missing.join(' and ')} from Debian ${DEBIAN_PLUGIN_SUITE} (${dir}/cli-plugins)`)
   }
-  const { started } = await ensureEngine(cache)
-  if (started) provided.push('dockerd started')
+  await ensureEngine(cache, provided)
   const versions = await capture('docker', ['version', '--format', 'engine {{.Server.Version}}, client {{.Client.Version}}'], { env })
   const compose = await capture('docker', ['compose', 'version', '--short'], { env })
   say(`Docker ${versions.trim()}, compose ${compose.trim()}`)

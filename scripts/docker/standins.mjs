@@ -3,6 +3,7 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { minioBinary } from '../infra.mjs'
+import { aptInstall } from './engine.mjs'
 import { capture, run, say, succeeds } from './exec.mjs'
 
 const DEBIAN = 'debian:bookworm-slim'
@@ -36,7 +37,7 @@ async function debianRootfs (cache) {
   mkdirSync(join(cache, 'docker', 'standins'), { recursive: true })
   if (process.getuid?.() !== 0) throw new Error('debootstrap needs root to make the stand-in Debian image')
   if (!(await succeeds('sh', ['-c', 'command -v debootstrap']))) {
-    await run('apt-get', ['install', '--yes', '-qq', 'debootstrap'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+    await aptInstall('debootstrap')
   }
   const root = join(cache, 'docker', 'standins', 'debian-rootfs')
   rmSync(root, { recursive: true, force: true })
