@@ -1,30 +1,11 @@
 import { isTerminal, supersedes, TASK_ID_PATTERN, type ModelInfo, type Stage, type TaskKind, type TaskState, type TaskStatusV1 } from '@faceblur/contracts'
+import { TaskTable } from './task-table.js'
 
 export type Listener = (status: TaskStatusV1) => void
 
 const STATES: readonly TaskState[] = ['PENDING', 'STARTED', 'SUCCESS', 'FAILURE']
 const STAGES: readonly Stage[] = ['gateway', 'detector', 'blurrer']
 const KINDS: readonly TaskKind[] = ['detect', 'blur']
-
-/**
- * One task, kept small: a million of these must fit in a gateway (see `pnpm bench:view`). State,
- * stage, kind and whether its PENDING was seen are packed into one small integer; the owner hash
- * and the model are shared between tasks; a finished task's result or error is kept as JSON text
- * (parsed again when asked for) and forgets when it was born. Times count from the view's epoch, so
- * they stay small integers V8 stores inline; the map's keys are the ids' 16 bytes, not 36 characters.
- */
-class Entry {
-  constructor (
-    public code: number,
-    /** When the current state was published (ms after the view's epoch: a small integer). */
-    public at: number,
-    /** While unfinished: when the task was first seen (same clock), its PENDING or its first event. */
-    public born: number,
-    public owner: string | undefined,
-    public detail: string | undefined,
-    public model: ModelInfo | undefined
-  ) {}
-}
 
 const SAW_PENDING = 1 << 5
 const pack = (s: Pick<TaskStatusV1, 'status' | 'stage' | 'kind'>): number =>
@@ -63,71 +44,81 @@ export interface TaskViewOptions {
  * by scanning.
  */
 export class TaskView {
-  /** By `keyOf(task_id)`. */
-  readonly #tasks = new Map<string, Entry>()
+  /**
+   * One record per task (see TaskTable): state, stage, kind and whether its PENDING was seen packed
+   * into one byte; when its current state was published; while unfinished, when it was first seen;
+   * its owner and model as numbers into the lists below; a finished task's result (its model left
+   * out) or error as JSON text.
+   */
+  readonly #tasks = new TaskTable()
   readonly #counts: Record<TaskState, number> = { PENDING: 0, STARTED: 0, SUCCESS: 0, FAILURE: 0 }
-  readonly #owners = new Map<string, string>()
-  readonly #models = new Map<string, ModelInfo>()
+  /** Owner hashes and models by number; number 0 is none. */
+  readonly #owners = new Interned<string>()
+  readonly #models = new Interned<ModelInfo>()
   readonly #onFinish: Array<(status: TaskStatusV1, seconds: number) => void> = []
   readonly #listeners = new Map<string, Set<Listener>>()
   readonly #ttlMs: number
   readonly #maxAgeMs: number
   readonly #now: () => number
-  readonly #epoch: number
 
   constructor ({ ttlMs, maxAgeMs, now = Date.now }: TaskViewOptions) {
     this.#ttlMs = ttlMs
     this.#maxAgeMs = maxAgeMs
     this.#now = now
-    this.#epoch = now()
   }
 
   /** Applies one event; listeners hear only real changes. */
   apply (event: TaskStatusV1): Applied {
     const id = event.task_id
-    const key = keyOf(id)
-    let stored = this.#tasks.get(key)
-    const owner = event.owner === undefined ? undefined : this.#intern(event.owner)
-    const at = Date.parse(event.at) - this.#epoch
-    if (stored === undefined) {
-      stored = new Entry(pack(event) | (event.status === 'PENDING' ? SAW_PENDING : 0), at, at, owner, undefined, undefined)
-      this.#tasks.set(key, stored)
+    const tasks = this.#tasks
+    let task = tasks.find(id)
+    const owner = event.owner === undefined ? 0 : this.#owners.number(event.owner, event.owner)
+    const at = Date.parse(event.at)
+    if (task === -1) {
+      task = tasks.insert(id)
+      tasks.setCode(task, pack(event) | (event.status === 'PENDING' ? SAW_PENDING : 0))
+      tasks.setAt(task, at)
+      tasks.setBorn(task, at)
+      tasks.setOwner(task, owner)
       this.#counts[event.status]++
     } else {
+      const code = tasks.code(task)
       // The owner sticks to the task whatever order its events arrive in.
-      if (stored.owner === undefined && owner !== undefined) stored.owner = owner
-      if (!supersedes({ status: stateOf(stored.code), stage: stageOf(stored.code) }, event)) return this.#agrees(stored, event) ? 'same' : 'stale'
-      this.#counts[stateOf(stored.code)]--
+      if (tasks.owner(task) === 0 && owner !== 0) tasks.setOwner(task, owner)
+      if (!supersedes({ status: stateOf(code), stage: stageOf(code) }, event)) return this.#agrees(task, event) ? 'same' : 'stale'
+      this.#counts[stateOf(code)]--
       this.#counts[event.status]++
-      stored.code = pack(event) | (stored.code & SAW_PENDING)
-      stored.at = at
+      tasks.setCode(task, pack(event) | (code & SAW_PENDING))
+      tasks.setAt(task, at)
     }
-    this.#keepDetail(stored, event)
+    this.#keepDetail(task, event)
     const finished = isTerminal(event.status)
-    const seconds = (at - stored.born) / 1000
-    if (finished) stored.born = 0
+    const seconds = (at - tasks.born(task)) / 1000
+    if (finished) tasks.setBorn(task, 0)
     const listeners = this.#listeners.get(id)
     if (listeners === undefined && !(finished && this.#onFinish.length > 0)) return 'changed'
     const now = this.get(id)
     if (now === undefined) return 'changed' // finished longer ago than the TTL (an old event read at catch-up)
     for (const listener of listeners ?? []) listener(now)
-    if (finished && (stored.code & SAW_PENDING) !== 0) for (const f of this.#onFinish) f(now, seconds)
+    if (finished && (tasks.code(task) & SAW_PENDING) !== 0) for (const f of this.#onFinish) f(now, seconds)
     return 'changed'
   }
 
   /** The task's current status; undefined for an unknown task or a finished one past the TTL. */
   get (taskId: string): TaskStatusV1 | undefined {
-    if (!TASK_ID.test(taskId)) return undefined // its 16-byte key would be meaningless
-    const entry = this.#tasks.get(keyOf(taskId))
-    if (entry === undefined || this.#forgettable(entry, this.#now() - this.#epoch)) return undefined
+    if (!TASK_ID.test(taskId)) return undefined // not a key the table could hold
+    const task = this.#tasks.find(taskId)
+    if (task === -1 || this.#forgettable(task, this.#now())) return undefined
+    const code = this.#tasks.code(task)
+    const owner = this.#owners.value(this.#tasks.owner(task))
     return {
       task_id: taskId,
-      kind: kindOf(entry.code),
-      status: stateOf(entry.code),
-      stage: stageOf(entry.code),
-      at: new Date(this.#epoch + entry.at).toISOString(),
-      ...this.#detailOf(entry),
-      ...(entry.owner === undefined ? {} : { owner: entry.owner })
+      kind: kindOf(code),
+      status: stateOf(code),
+      stage: stageOf(code),
+      at: new Date(this.#tasks.at(task)).toISOString(),
+      ...this.#detailOf(task),
+      ...(owner === undefined ? {} : { owner })
     }
   }
 
@@ -153,23 +144,26 @@ export class TaskView {
 
   /** Forgets finished tasks past the TTL and lists unfinished ones past the maximum age. */
   sweep (): Sweep {
-    const now = this.#now() - this.#epoch
+    const now = this.#now()
+    const tasks = this.#tasks
     const forgotten: string[] = []
     const overdue: TaskStatusV1[] = []
-    for (const [key, entry] of this.#tasks) {
-      if (this.#forgettable(entry, now)) {
-        this.#tasks.delete(key)
-        this.#counts[stateOf(entry.code)]--
-        forgotten.push(idOf(key))
-      } else if (!isTerminal(stateOf(entry.code)) && now - entry.born > this.#maxAgeMs) {
+    for (const task of tasks.records()) {
+      const code = tasks.code(task)
+      if (this.#forgettable(task, now)) {
+        forgotten.push(tasks.idOf(task))
+        this.#counts[stateOf(code)]--
+        tasks.remove(task)
+      } else if (!isTerminal(stateOf(code)) && now - tasks.born(task) > this.#maxAgeMs) {
+        const owner = this.#owners.value(tasks.owner(task))
         overdue.push({
-          task_id: idOf(key),
-          kind: kindOf(entry.code),
+          task_id: tasks.idOf(task),
+          kind: kindOf(code),
           status: 'FAILURE',
           stage: 'gateway',
-          at: new Date(this.#epoch + now).toISOString(),
+          at: new Date(now).toISOString(),
           error: { code: 'FB_ERR_EXPIRED', message: `not finished ${Math.round(this.#maxAgeMs / 60_000)} min after it was submitted` },
-          ...(entry.owner === undefined ? {} : { owner: entry.owner })
+          ...(owner === undefined ? {} : { owner })
         })
       }
     }
@@ -178,46 +172,51 @@ export class TaskView {
 
   get size (): number { return this.#tasks.size }
 
-  #forgettable (entry: Entry, now: number): boolean {
-    return isTerminal(stateOf(entry.code)) && now - entry.at > this.#ttlMs
+  #forgettable (task: number, now: number): boolean {
+    return isTerminal(stateOf(this.#tasks.code(task))) && now - this.#tasks.at(task) > this.#ttlMs
   }
 
   /** Whether `event` states what the task is now: same state, stage and error. */
-  #agrees (entry: Entry, event: TaskStatusV1): boolean {
-    if (pack(event) !== (entry.code & ~SAW_PENDING)) return false
-    return event.error === undefined || entry.detail === JSON.stringify({ error: event.error })
-  }
-
-  #intern (owner: string): string {
-    const known = this.#owners.get(owner)
-    if (known !== undefined) return known
-    this.#owners.set(owner, owner)
-    return owner
+  #agrees (task: number, event: TaskStatusV1): boolean {
+    if (pack(event) !== (this.#tasks.code(task) & ~SAW_PENDING)) return false
+    return event.error === undefined || this.#tasks.detail(task) === JSON.stringify({ error: event.error })
   }
 
   /** Keeps a finished task's result (its model shared) or error as JSON text. */
-  #keepDetail (entry: Entry, event: TaskStatusV1): void {
+  #keepDetail (task: number, event: TaskStatusV1): void {
     if (event.error !== undefined) {
-      entry.detail = JSON.stringify({ error: event.error })
+      this.#tasks.setDetail(task, JSON.stringify({ error: event.error }))
     } else if (event.result !== undefined) {
       const { model, ...rest } = event.result
-      const key = `${model.name}\n${model.sha256}\n${model.provider}`
-      entry.model = this.#models.get(key) ?? this.#models.set(key, model).get(key)
-      entry.detail = JSON.stringify(rest)
+      this.#tasks.setModel(task, this.#models.number(`${model.name}\n${model.sha256}\n${model.provider}`, model))
+      this.#tasks.setDetail(task, JSON.stringify(rest))
     }
   }
 
-  #detailOf (entry: Entry): Pick<TaskStatusV1, 'result' | 'error'> {
-    if (entry.detail === undefined) return {}
-    const parsed = JSON.parse(entry.detail) as Record<string, unknown>
-    return entry.model === undefined ? parsed : { result: { ...parsed, model: entry.model } as NonNullable<TaskStatusV1['result']> }
+  #detailOf (task: number): Pick<TaskStatusV1, 'result' | 'error'> {
+    const detail = this.#tasks.detail(task)
+    if (detail === undefined) return {}
+    const parsed = JSON.parse(detail) as Record<string, unknown>
+    const model = this.#models.value(this.#tasks.model(task))
+    return model === undefined ? parsed : { result: { ...parsed, model } as NonNullable<TaskStatusV1['result']> }
   }
 }
 
-const TASK_ID = new RegExp(TASK_ID_PATTERN)
-/** A task id (a lowercase UUID, as its schema requires) as 16 bytes, and back. */
-const keyOf = (taskId: string): string => Buffer.from(taskId.replaceAll('-', ''), 'hex').toString('latin1')
-function idOf (key: string): string {
-  const hex = Buffer.from(key, 'latin1').toString('hex')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+/** Values shared by many tasks (owner hashes, models), each stored once and named by a number from 1. */
+class Interned<T> {
+  readonly #numbers = new Map<string, number>()
+  readonly #values: T[] = []
+
+  number (key: string, value: T): number {
+    let n = this.#numbers.get(key)
+    if (n === undefined) {
+      n = this.#values.push(value)
+      this.#numbers.set(key, n)
+    }
+    return n
+  }
+
+  value (n: number): T | undefined { return n === 0 ? undefined : this.#values[n - 1] }
 }
+
+const TASK_ID = new RegExp(TASK_ID_PATTERN)
