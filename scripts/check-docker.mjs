@@ -93,6 +93,7 @@ for (const [service, dockerfile] of Object.entries(compose.dockerfiles)) {
 }
 
 // ---- the Dockerfiles' ENV lines ----------------------------------------------------------------
+const { NODE_FLAGS } = await import('./services.mjs')
 const runtimeOnly = new Set(['NODE_ENV']) // read by node and libraries, not by the config schema
 for (const service of ['gateway', 'detector', 'blurrer']) {
   const path = `packages/${service}/Dockerfile`
@@ -104,6 +105,8 @@ for (const service of ['gateway', 'detector', 'blurrer']) {
   for (const stage of runtime) {
     check(/^USER node$/m.test(stage), `${path}: a runtime stage does not run as USER node`)
     check(/^HEALTHCHECK /m.test(stage), `${path}: a runtime stage has no HEALTHCHECK`)
+    const cmd = JSON.stringify(['node', ...NODE_FLAGS[service], 'dist/main.js'])
+    check(stage.includes(`CMD ${cmd.replaceAll(',', ', ')}`), `${path}: a runtime stage's CMD is not ${cmd} (scripts/services.mjs's NODE_FLAGS)`)
     for (const [, body] of stage.matchAll(/^ENV (.*)$/gm)) {
       for (const [, name] of body.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)) {
         check(runtimeOnly.has(name) || name in schemas[service], `${path}: ENV ${name} is not in the ${service}'s config schema`)

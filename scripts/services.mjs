@@ -12,11 +12,19 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const SERVICES = ['gateway', 'detector', 'blurrer']
 
 /**
+ * Node flags per service; the Dockerfiles' CMD lines carry the same. The gateway's young
+ * generation would otherwise grow to 128 MiB while its task view reads the status topic, and V8
+ * keeps that committed: 16 MiB semi-spaces cost the catch-up nothing measurable and save about
+ * 100 bytes of resident memory per task (`pnpm bench:view`). V8 takes it only at start.
+ */
+export const NODE_FLAGS = { gateway: ['--max-semi-space-size=16'], detector: [], blurrer: [] }
+
+/**
  * Starts one service. Resolves once it has logged `readyLine` (its "consuming"/"listening" line),
  * rejects if it exits first. `onLine` sees every stdout line (JSON logs).
  */
 export function startService (name, { env = {}, readyLine, onLine, stdio = 'pipe', timeoutMs = 60_000 } = {}) {
-  const child = spawn(process.execPath, [join(repo, 'packages', name, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS[name], join(repo, 'packages', name, 'dist', 'main.js')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

@@ -1,18 +1,42 @@
 import { randomInt } from 'node:crypto'
 
-/** How much the columns and the arena grow when full: a quarter keeps the unused tail small. */
-const GROWTH = 1.25
+/** Records per chunk of columns: growing adds a chunk and frees nothing. */
+const CHUNK_BITS = 14
+const CHUNK = 1 << CHUNK_BITS
+const IN_CHUNK = CHUNK - 1
+/** The detail arena's chunk size; a detail larger than this is kept as a string on the side. */
+const ARENA_CHUNK = 1 << 20
+const LARGE = 0xffffffff
+
+/** The columns of CHUNK records. */
+class Chunk {
+  readonly keys = new Uint32Array(4 * CHUNK)
+  readonly used = new Uint8Array(CHUNK)
+  readonly code = new Uint8Array(CHUNK)
+  readonly at = new Float64Array(CHUNK)
+  readonly born = new Float64Array(CHUNK)
+  readonly owner = new Uint32Array(CHUNK)
+  readonly model = new Uint16Array(CHUNK)
+  /** Where the detail starts: arena chunk × ARENA_CHUNK + offset. */
+  readonly detailStart = new Uint32Array(CHUNK)
+  /** Its UTF-8 length; 0 for none, LARGE for one kept in `large`. */
+  readonly detailBytes = new Uint32Array(CHUNK)
+  static readonly bytes = CHUNK * (16 + 1 + 1 + 8 + 8 + 4 + 2 + 4 + 4)
+}
 
 /**
- * The task view's storage: one record per task id, kept in typed arrays and one byte arena rather
+ * The task view's storage: one record per task id, kept in typed arrays and a byte arena rather
  * than as JavaScript objects, so a million tasks cost a few hundred bytes each and give the garbage
  * collector almost nothing to trace (`pnpm bench:view` measures it).
  *
  * Records are found through an open-addressing hash index (linear probing, backward-shift
  * deletion) keyed by the id's 128 bits, hashed with a per-table random seed so ids chosen by a
- * client cannot pile onto one probe chain. Freed records are reused; the arrays grow by a quarter
- * when full. A record's detail (a finished task's result or error as JSON) is UTF-8 in the arena;
- * space freed there is reclaimed by compaction when it is half the arena.
+ * client cannot pile onto one probe chain. Records live in fixed-size chunks and freed ones are
+ * reused. A record's detail (a finished task's result or error as JSON) is UTF-8 in an arena of
+ * 1 MiB chunks; the space details free is reclaimed by compacting when it is half the arena. Both
+ * grow by fixed-size pieces that are kept, never by copying into ever larger blocks whose
+ * predecessors the allocator would have to take back: that churn cost a gateway more resident
+ * memory than the tasks themselves.
  *
  * Ids must be lowercase UUIDs (the status schema's TASK_ID_PATTERN); the caller checks them.
  */
@@ -23,19 +47,12 @@ export class TaskTable {
   #records = 0
   #live = 0
   #free: number[] = []
-  // Columns, by record.
-  #keys = new Uint32Array(4 * 256)
-  #used = new Uint8Array(256)
-  #code = new Uint8Array(256)
-  #at = new Float64Array(256)
-  #born = new Float64Array(256)
-  #owner = new Uint32Array(256)
-  #model = new Uint16Array(256)
-  #detailStart = new Uint32Array(256)
-  #detailBytes = new Uint32Array(256)
-  #arena = Buffer.alloc(64 * 1024)
-  #arenaEnd = 0
+  readonly #chunks: Chunk[] = []
+  #arena: Buffer[] = []
+  /** Where the next detail goes in the arena's last chunk. */
+  #arenaEnd = ARENA_CHUNK
   #arenaGarbage = 0
+  readonly #large = new Map<number, string>()
   readonly #scratch = new Uint32Array(4)
 
   get size (): number { return this.#live }
@@ -55,11 +72,11 @@ export class TaskTable {
   insert (id: string): number {
     if ((this.#live + 1) * 2 > this.#index.length) this.#rehash(this.#index.length * 2)
     const record = this.#free.pop() ?? this.#newRecord()
-    const key = this.#parse(id)
-    this.#keys.set(key, record * 4)
-    this.#used[record] = 1
+    const chunk = this.#chunk(record)
+    chunk.keys.set(this.#parse(id), (record & IN_CHUNK) * 4)
+    chunk.used[record & IN_CHUNK] = 1
     const mask = this.#index.length - 1
-    let slot = this.#hash(key[0]!, key[1]!, key[2]!, key[3]!) & mask
+    let slot = this.#homeOf(record)
     while (this.#index[slot] !== 0) slot = (slot + 1) & mask
     this.#index[slot] = record + 1
     this.#live++
@@ -83,122 +100,132 @@ export class TaskTable {
       hole = slot
     }
     this.setDetail(record, undefined)
-    this.#used[record] = 0
-    this.#code[record] = 0
-    this.#at[record] = 0
-    this.#born[record] = 0
-    this.#owner[record] = 0
-    this.#model[record] = 0
+    const chunk = this.#chunk(record)
+    const i = record & IN_CHUNK
+    chunk.used[i] = 0
+    chunk.code[i] = 0
+    chunk.at[i] = 0
+    chunk.born[i] = 0
+    chunk.owner[i] = 0
+    chunk.model[i] = 0
     this.#free.push(record)
     this.#live--
   }
 
   /** Every live record (removing the current one while iterating is allowed). */
   * records (): Generator<number> {
-    for (let record = 0; record < this.#records; record++) if (this.#used[record] === 1) yield record
+    for (let record = 0; record < this.#records; record++) if (this.#chunk(record).used[record & IN_CHUNK] === 1) yield record
   }
 
   idOf (record: number): string {
-    const hex = (i: number): string => this.#keys[record * 4 + i]!.toString(16).padStart(8, '0')
+    const keys = this.#chunk(record).keys
+    const at = (record & IN_CHUNK) * 4
+    const hex = (i: number): string => keys[at + i]!.toString(16).padStart(8, '0')
     const [a, b, c, d] = [hex(0), hex(1), hex(2), hex(3)]
     return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`
   }
 
-  code (record: number): number { return this.#code[record]! }
-  setCode (record: number, code: number): void { this.#code[record] = code }
+  code (record: number): number { return this.#chunk(record).code[record & IN_CHUNK]! }
+  setCode (record: number, code: number): void { this.#chunk(record).code[record & IN_CHUNK] = code }
   /** Epoch milliseconds. */
-  at (record: number): number { return this.#at[record]! }
-  setAt (record: number, ms: number): void { this.#at[record] = ms }
-  born (record: number): number { return this.#born[record]! }
-  setBorn (record: number, ms: number): void { this.#born[record] = ms }
+  at (record: number): number { return this.#chunk(record).at[record & IN_CHUNK]! }
+  setAt (record: number, ms: number): void { this.#chunk(record).at[record & IN_CHUNK] = ms }
+  born (record: number): number { return this.#chunk(record).born[record & IN_CHUNK]! }
+  setBorn (record: number, ms: number): void { this.#chunk(record).born[record & IN_CHUNK] = ms }
   /** A small number the caller maps to an owner (0: none). */
-  owner (record: number): number { return this.#owner[record]! }
-  setOwner (record: number, owner: number): void { this.#owner[record] = owner }
+  owner (record: number): number { return this.#chunk(record).owner[record & IN_CHUNK]! }
+  setOwner (record: number, owner: number): void { this.#chunk(record).owner[record & IN_CHUNK] = owner }
   /** A small number the caller maps to a model (0: none). */
-  model (record: number): number { return this.#model[record]! }
-  setModel (record: number, model: number): void { this.#model[record] = model }
+  model (record: number): number { return this.#chunk(record).model[record & IN_CHUNK]! }
+  setModel (record: number, model: number): void { this.#chunk(record).model[record & IN_CHUNK] = model }
 
   detail (record: number): string | undefined {
-    const bytes = this.#detailBytes[record]!
+    const chunk = this.#chunk(record)
+    const i = record & IN_CHUNK
+    const bytes = chunk.detailBytes[i]!
     if (bytes === 0) return undefined
-    const start = this.#detailStart[record]!
-    return this.#arena.toString('utf8', start, start + bytes)
+    if (bytes === LARGE) return this.#large.get(record)
+    const start = chunk.detailStart[i]!
+    const offset = start % ARENA_CHUNK
+    return this.#arena[(start - offset) / ARENA_CHUNK]!.toString('utf8', offset, offset + bytes)
   }
 
   setDetail (record: number, text: string | undefined): void {
-    this.#arenaGarbage += this.#detailBytes[record]!
-    this.#detailStart[record] = 0
-    this.#detailBytes[record] = 0
+    const chunk = this.#chunk(record)
+    const i = record & IN_CHUNK
+    const old = chunk.detailBytes[i]!
+    if (old === LARGE) this.#large.delete(record)
+    else this.#arenaGarbage += old
+    chunk.detailStart[i] = 0
+    chunk.detailBytes[i] = 0
     if (text === undefined || text === '') return
     const bytes = Buffer.byteLength(text)
-    if (this.#arenaEnd + bytes > this.#arena.length) this.#makeRoom(bytes)
-    this.#arena.write(text, this.#arenaEnd, 'utf8')
-    this.#detailStart[record] = this.#arenaEnd
-    this.#detailBytes[record] = bytes
+    if (bytes >= ARENA_CHUNK) {
+      this.#large.set(record, text)
+      chunk.detailBytes[i] = LARGE
+      return
+    }
+    if (this.#arenaEnd + bytes > ARENA_CHUNK) this.#nextArenaChunk()
+    const last = this.#arena.length - 1
+    this.#arena[last]!.write(text, this.#arenaEnd, 'utf8')
+    chunk.detailStart[i] = last * ARENA_CHUNK + this.#arenaEnd
+    chunk.detailBytes[i] = bytes
     this.#arenaEnd += bytes
   }
 
-  /** Bytes held: the columns, the index and the arena (what a task costs outside the JS heap). */
+  /** Bytes held outside the JS heap: the index, the columns and the arena. */
   get byteLength (): number {
-    return this.#index.byteLength + this.#keys.byteLength + this.#arena.length +
-      this.#code.length * (1 + 1 + 8 + 8 + 4 + 2 + 4 + 4)
+    return this.#index.byteLength + this.#chunks.length * Chunk.bytes + this.#arena.length * ARENA_CHUNK
   }
+
+  #chunk (record: number): Chunk { return this.#chunks[record >>> CHUNK_BITS]! }
 
   #newRecord (): number {
-    if (this.#records === this.#code.length) this.#growRecords(Math.ceil(this.#records * GROWTH))
+    if (this.#records === this.#chunks.length * CHUNK) this.#chunks.push(new Chunk())
     return this.#records++
-  }
-
-  #growRecords (capacity: number): void {
-    const grown = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(old: T, make: (n: number) => T, per = 1): T => {
-      const next = make(capacity * per)
-      next.set(old)
-      return next
-    }
-    this.#keys = grown(this.#keys, (n) => new Uint32Array(n), 4)
-    this.#used = grown(this.#used, (n) => new Uint8Array(n))
-    this.#code = grown(this.#code, (n) => new Uint8Array(n))
-    this.#at = grown(this.#at, (n) => new Float64Array(n))
-    this.#born = grown(this.#born, (n) => new Float64Array(n))
-    this.#owner = grown(this.#owner, (n) => new Uint32Array(n))
-    this.#model = grown(this.#model, (n) => new Uint16Array(n))
-    this.#detailStart = grown(this.#detailStart, (n) => new Uint32Array(n))
-    this.#detailBytes = grown(this.#detailBytes, (n) => new Uint32Array(n))
   }
 
   #rehash (slots: number): void {
     this.#index = new Int32Array(slots)
     const mask = slots - 1
     for (let record = 0; record < this.#records; record++) {
-      if (this.#used[record] !== 1) continue
+      if (this.#chunk(record).used[record & IN_CHUNK] !== 1) continue
       let slot = this.#homeOf(record)
       while (this.#index[slot] !== 0) slot = (slot + 1) & mask
       this.#index[slot] = record + 1
     }
   }
 
-  /** Compacts the arena when half of it is freed space, else grows it by a quarter. */
-  #makeRoom (bytes: number): void {
-    const liveBytes = this.#arenaEnd - this.#arenaGarbage
-    const compact = this.#arenaGarbage * 2 >= this.#arenaEnd
-    const size = Math.max(compact ? this.#arena.length : Math.ceil(this.#arena.length * GROWTH), Math.ceil((liveBytes + bytes) * GROWTH))
-    const next = Buffer.alloc(size)
-    if (compact) {
-      let end = 0
-      for (let record = 0; record < this.#records; record++) {
-        const n = this.#detailBytes[record]!
-        if (n === 0) continue
-        const start = this.#detailStart[record]!
-        this.#arena.copy(next, end, start, start + n)
-        this.#detailStart[record] = end
-        end += n
-      }
-      this.#arenaEnd = end
+  /**
+   * Opens a new arena chunk, first compacting the arena when half of what it holds is space that
+   * removed or replaced details freed.
+   */
+  #nextArenaChunk (): void {
+    const written = Math.max(0, this.#arena.length - 1) * ARENA_CHUNK + this.#arenaEnd
+    if (this.#arenaGarbage * 2 >= written && this.#arena.length > 0) {
+      const old = this.#arena
+      this.#arena = [Buffer.alloc(ARENA_CHUNK)]
+      this.#arenaEnd = 0
       this.#arenaGarbage = 0
-    } else {
-      this.#arena.copy(next, 0, 0, this.#arenaEnd)
+      for (let record = 0; record < this.#records; record++) {
+        const chunk = this.#chunk(record)
+        const i = record & IN_CHUNK
+        const bytes = chunk.detailBytes[i]!
+        if (bytes === 0 || bytes === LARGE) continue
+        if (this.#arenaEnd + bytes > ARENA_CHUNK) {
+          this.#arena.push(Buffer.alloc(ARENA_CHUNK))
+          this.#arenaEnd = 0
+        }
+        const start = chunk.detailStart[i]!
+        const offset = start % ARENA_CHUNK
+        old[(start - offset) / ARENA_CHUNK]!.copy(this.#arena[this.#arena.length - 1]!, this.#arenaEnd, offset, offset + bytes)
+        chunk.detailStart[i] = (this.#arena.length - 1) * ARENA_CHUNK + this.#arenaEnd
+        this.#arenaEnd += bytes
+      }
+      return
     }
-    this.#arena = next
+    this.#arena.push(Buffer.alloc(ARENA_CHUNK))
+    this.#arenaEnd = 0
   }
 
   #parse (id: string): Uint32Array {
@@ -211,14 +238,14 @@ export class TaskTable {
   }
 
   #matches (record: number, key: Uint32Array): boolean {
-    const at = record * 4
-    const keys = this.#keys
+    const keys = this.#chunk(record).keys
+    const at = (record & IN_CHUNK) * 4
     return keys[at] === key[0] && keys[at + 1] === key[1] && keys[at + 2] === key[2] && keys[at + 3] === key[3]
   }
 
   #homeOf (record: number): number {
-    const at = record * 4
-    const keys = this.#keys
+    const keys = this.#chunk(record).keys
+    const at = (record & IN_CHUNK) * 4
     return this.#hash(keys[at]!, keys[at + 1]!, keys[at + 2]!, keys[at + 3]!) & (this.#index.length - 1)
   }
 
