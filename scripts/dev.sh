@@ -45,8 +45,22 @@ pnpm exec turbo run build --output-logs=errors-only >&2
 
 step "model"
 FACEBLUR_MODEL_PATH="$(node models/fetch.mjs)"
+case "${1:-}:${FACEBLUR_MODEL_PRECISION:-fp32}" in
+  *:fp32) ;;
+  start:int8) # the detector on the INT8 model (README, "The detector")
+    FACEBLUR_MODEL_PATH="$(node models/int8/make.mjs)"
+    export FACEBLUR_MODEL_NAME="${FACEBLUR_MODEL_NAME:-yolov8n-face-int8}" ;;
+  test:int8) ;; # the tests run on fp32 and check the INT8 model's boxes against it
+  *) echo "FACEBLUR_MODEL_PRECISION must be fp32 or int8" >&2; exit 2 ;;
+esac
 export FACEBLUR_MODEL_PATH
 echo "FACEBLUR_MODEL_PATH=$FACEBLUR_MODEL_PATH" >&2
+if [ "${1:-}" = test ]; then
+  # The detector's reference-box and tiling tests run again on the INT8 model.
+  FACEBLUR_INT8_MODEL_PATH="$(node models/int8/make.mjs)"
+  export FACEBLUR_INT8_MODEL_PATH
+  echo "FACEBLUR_INT8_MODEL_PATH=$FACEBLUR_INT8_MODEL_PATH" >&2
+fi
 
 step "Kafka and MinIO"
 node scripts/infra.mjs up >&2

@@ -1,7 +1,10 @@
 // End to end: N real photos through gateway → detector → blurrer at a chosen concurrency, and in
 // the same run the raw model throughput on this machine, so the ratio pipeline/raw is visible,
 // with the CPU each process (gateway, detector, blurrer, Kafka, MinIO) spent per image.
-//   pnpm bench:e2e                 BENCH_IMAGES=60 BENCH_CONCURRENCY=8 BENCH_KIND=blur|detect
+//   pnpm bench:e2e                 BENCH_IMAGES=60 BENCH_CONCURRENCY=8 BENCH_KIND=blur|detect BENCH_MODEL=fp32|int8
+// The raw rate is always the shipped fp32 model's (the yardstick); BENCH_MODEL picks the model the
+// detector service runs.
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import WebSocket from 'ws'
@@ -14,14 +17,19 @@ import { serverPid } from '../../scripts/infra.mjs'
 const N = Number(process.env.BENCH_IMAGES ?? 60)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8)
 const KIND = (process.env.BENCH_KIND ?? 'blur') as 'detect' | 'blur'
-const modelPath = process.env.FACEBLUR_MODEL_PATH
-if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set (`npm run model` prints it)')
-
+const MODEL = process.env.BENCH_MODEL ?? 'fp32'
+if (MODEL !== 'fp32' && MODEL !== 'int8') throw new Error('BENCH_MODEL must be fp32 or int8')
+const modelOf = (script: string): string => execFileSync(process.execPath, [join(root, script)], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim()
 const root = join(import.meta.dirname, '../..')
+const fp32Path = modelOf('models/fetch.mjs')
+const serviceModel: Record<string, string> = MODEL === 'int8'
+  ? { FACEBLUR_MODEL_PATH: modelOf('models/int8/make.mjs'), FACEBLUR_MODEL_NAME: 'yolov8n-face-int8' }
+  : { FACEBLUR_MODEL_PATH: fp32Path }
+
 const photos = [readFileSync(join(root, '../shared/fixtures/seed_test.jpg')), readFileSync(join(root, 'e2e/fixtures/astronaut.png'))]
 
 // Raw model throughput first, alone on the machine.
-const session = await openModel(modelPath, 'auto')
+const session = await openModel(fp32Path, 'auto')
 const tensors = await Promise.all(photos.map(async (p) => toChwFloat((await prepare(p, 640, 64e6)).rgb, 640, 640)))
 for (let i = 0; i < 5; i++) await session.run(tensors[i % tensors.length]!)
 const rawRuns = 40
@@ -32,7 +40,7 @@ const provider = createDetector(session, 'yolov8n-face', { confidence: 0.25, iou
 await session.release()
 
 const port = freePort()
-const services = await Promise.all([start('gateway', { PORT: String(port), FACEBLUR_MAX_BACKLOG: '100000' }), start('detector'), start('blurrer')])
+const services = await Promise.all([start('gateway', { PORT: String(port), FACEBLUR_MAX_BACKLOG: '100000' }), start('detector', serviceModel), start('blurrer')])
 const client = new Client(`http://127.0.0.1:${port}`)
 await client.waitDone(await client.submitOk(KIND, photos[0]!)) // warm every stage
 
@@ -70,7 +78,7 @@ ws.close()
 await Promise.all(services.map((s) => s.stop()))
 
 const rate = N / wall
-console.log(`pipeline benchmark: ${N} ${KIND} tasks of real photos (1634×1000 JPEG and 512×512 PNG), concurrency ${CONCURRENCY}, one process per stage, provider ${provider}`)
+console.log(`pipeline benchmark: ${N} ${KIND} tasks of real photos (1634×1000 JPEG and 512×512 PNG), concurrency ${CONCURRENCY}, one process per stage, provider ${provider}, model ${MODEL}`)
 console.log(`pipeline          ${rate.toFixed(2)} images/s   upload→SUCCESS p50 ${ms(percentile(latencies, 0.5))}  p95 ${ms(percentile(latencies, 0.95))}  p99 ${ms(percentile(latencies, 0.99))}   failures ${failures}`)
 console.log(`raw model         ${rawRate.toFixed(2)} images/s (session.run on ready tensors, same machine, alone)`)
 console.log(`pipeline / raw    ${(rate / rawRate * 100).toFixed(1)} %`)
