@@ -6,12 +6,12 @@
 // published port, checks the answers, and always ends with `docker compose down --volumes`.
 // Prints `docker e2e: ok` and what it built; exits non-zero on any failure.
 import { existsSync, readFileSync } from 'node:fs'
-import { createConnection } from 'node:net'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { ensureDocker } from './docker/engine.mjs'
 import { capture, run, say, sleep } from './docker/exec.mjs'
 import { baseImages, ensureBaseImages } from './docker/standins.mjs'
+import { portOpen } from './infra.mjs'
 
 const repo = join(import.meta.dirname, '..')
 const cache = process.env.FACEBLUR_CACHE_DIR ?? join(homedir(), '.cache', 'faceblur')
@@ -21,14 +21,6 @@ const API = 'http://127.0.0.1:8000'
 const HOST_PORTS = { 8000: 'the gateway', 9000: 'MinIO', 9092: 'Kafka' }
 const WAIT_S = Number(process.env.DOCKER_E2E_WAIT_S ?? 600)
 const seed = join(repo, '..', 'shared', 'fixtures', 'seed_test.jpg')
-
-function portTaken (port) {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' })
-    socket.once('connect', () => { socket.destroy(); resolve(true) })
-    socket.once('error', () => resolve(false))
-  })
-}
 
 async function submit (path, file) {
   const form = new FormData()
@@ -78,11 +70,12 @@ async function main () {
     env.FACEBLUR_BUILD_CA_FILE = extraCa
     provided.push(`build-ca: ${extraCa} (NODE_EXTRA_CA_CERTS)`)
   }
-  const compose = (args, options = {}) => capture('docker', ['compose', '--project-name', PROJECT, '--file', join(repo, 'docker-compose.yml'), ...args], { env, cwd: repo, ...options })
-  const composeShown = (args) => run('docker', ['compose', '--progress', 'quiet', '--project-name', PROJECT, '--file', join(repo, 'docker-compose.yml'), ...args], { env, cwd: repo })
+  const project = ['--project-name', PROJECT, '--file', join(repo, 'docker-compose.yml')]
+  const compose = (args) => capture('docker', ['compose', ...project, ...args], { env, cwd: repo })
+  const composeShown = (args) => run('docker', ['compose', '--progress', 'quiet', ...project, ...args], { env, cwd: repo })
 
   for (const [port, what] of Object.entries(HOST_PORTS)) {
-    if (await portTaken(Number(port))) throw new Error(`port ${port} (${what} in docker-compose.yml) is taken: stop \`npm start\` and run \`npm run infra down\` first`)
+    if (await portOpen(Number(port))) throw new Error(`port ${port} (${what} in docker-compose.yml) is taken: stop \`npm start\` and run \`npm run infra down\` first`)
   }
   const images = await baseImages(repo, compose)
   const bases = await ensureBaseImages({ repo, cache, env, images })

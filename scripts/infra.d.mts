@@ -15,3 +15,5 @@ export function minioUp (): Promise<unknown>
 export function stopServer (name: ServerName): Promise<unknown>
 /** The pid of the local server this script started, when it runs. */
 export function serverPid (name: ServerName): number | undefined
+/** Whether something accepts connections on the port (within 1 s). */
+export function portOpen (port: number, host?: string): Promise<boolean>

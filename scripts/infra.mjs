@@ -43,7 +43,8 @@ function exec (command, args, options = {}) {
 }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-function portOpen (port, host = '127.0.0.1') {
+/** Whether something accepts connections on the port (within 1 s). */
+export function portOpen (port, host = '127.0.0.1') {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host })
     socket.setTimeout(1000)

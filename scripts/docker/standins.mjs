@@ -110,14 +110,20 @@ async function buildMinio ({ repo, cache, env, image }) {
   await capture('docker', ['build', '--quiet', '--tag', image, '--file', standinDockerfile(repo, 'minio'), dir], { env })
 }
 
+/** The image's stand-in label ('true' on ours, '' on others), or undefined when it is not here. */
+async function standinLabel (image, env) {
+  try {
+    return (await capture('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "dev.faceblur.standin"}}', image], { env })).trim()
+  } catch {
+    return undefined
+  }
+}
+
 /** Present, pulled, or built as a stand-in: returns which, for the summary. */
 async function ensureImage (image, build, options) {
-  const { env } = options
-  if (await succeeds('docker', ['image', 'inspect', image], { env })) {
-    const label = (await capture('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "dev.faceblur.standin"}}', image], { env })).trim()
-    return label === 'true' ? 'stand-in, built before' : 'present'
-  }
-  if (await succeeds('docker', ['pull', '--quiet', image], { env })) return 'pulled'
+  const label = await standinLabel(image, options.env)
+  if (label !== undefined) return label === 'true' ? 'stand-in, built before' : 'present'
+  if (await succeeds('docker', ['pull', '--quiet', image], { env: options.env })) return 'pulled'
   say(`${image} cannot be pulled: building a local stand-in`)
   await build({ ...options, image })
   return 'stand-in, built now'
@@ -126,15 +132,15 @@ async function ensureImage (image, build, options) {
 /** Makes every base image available; returns `[image, how]` pairs. */
 export async function ensureBaseImages ({ repo, cache, env, images }) {
   const options = { repo, cache, env }
-  const standinNeeded = []
-  for (const image of Object.values(images)) {
-    if (!(await succeeds('docker', ['image', 'inspect', image], { env }))) standinNeeded.push(image)
+  const wanted = [[images.node, buildNode], [images.kafka, buildKafka], [images.minio, buildMinio]]
+  // The stand-ins are built on Debian, so it comes first when any image is missing.
+  for (const [image] of wanted) {
+    if (await standinLabel(image, env) === undefined) {
+      wanted.unshift([DEBIAN, buildDebian])
+      break
+    }
   }
   const report = []
-  // The stand-ins are built on Debian, so it comes first when any of them will be needed.
-  if (standinNeeded.length > 0) report.push([DEBIAN, await ensureImage(DEBIAN, buildDebian, options)])
-  report.push([images.node, await ensureImage(images.node, buildNode, options)])
-  report.push([images.kafka, await ensureImage(images.kafka, buildKafka, options)])
-  report.push([images.minio, await ensureImage(images.minio, buildMinio, options)])
+  for (const [image, build] of wanted) report.push([image, await ensureImage(image, build, options)])
   return report
 }

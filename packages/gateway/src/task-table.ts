@@ -54,6 +54,7 @@ export class TaskTable {
   #arenaGarbage = 0
   readonly #large = new Map<number, string>()
   readonly #scratch = new Uint32Array(4)
+  #parsed = ''
 
   get size (): number { return this.#live }
 
@@ -228,8 +229,11 @@ export class TaskTable {
     this.#arenaEnd = 0
   }
 
+  /** The id's four words, in a reused array; apply's find-then-insert parses each new id once. */
   #parse (id: string): Uint32Array {
     const key = this.#scratch
+    if (id === this.#parsed) return key
+    this.#parsed = id
     key[0] = parseInt(id.slice(0, 8), 16)
     key[1] = parseInt(id.slice(9, 13) + id.slice(14, 18), 16)
     key[2] = parseInt(id.slice(19, 23) + id.slice(24, 28), 16)
