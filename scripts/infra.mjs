@@ -117,7 +117,15 @@ export async function kafkaUp () {
   const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...log4j]
   const logFile = startDetached('kafka', 'java', java(libs, 'kafka.Kafka', [props], jvm))
   say(`Kafka ${KAFKA_VERSION}: starting on 127.0.0.1:${port} (stdout ${logFile}, broker log ${join(kafkaLogs, 'server.log')})`)
-  await waitFor('Kafka', () => portOpen(port), { timeoutMs: 90_000, logFile })
+  // Kafka opens its port only after loading every partition's log: with the namespaced topics
+  // that test runs leave behind that can take minutes, so it is given as long as it stays alive.
+  const partitions = readdirSync(dataDir).length
+  if (partitions > 2000) say(`Kafka: ${partitions} partition folders to load first (test runs leave their namespaced topics); this can take minutes`)
+  const pid = readPid('kafka')
+  await waitFor('Kafka', () => {
+    if (pid !== undefined && !alive(pid)) throw new Error(`Kafka exited while starting; see ${logFile}`)
+    return portOpen(port)
+  }, { timeoutMs: 600_000, logFile })
   say('Kafka: up')
 }
 
@@ -162,21 +170,6 @@ export async function minioUp () {
   say(`MinIO: starting on ${host}:${port} (log ${logFile})`)
   await waitFor('MinIO', minioLive, { timeoutMs: 60_000, logFile })
   say('MinIO: up')
-}
-
-// ---- down ----------------------------------------------------------------------------------
-
-function stop (name) {
-  const pidFile = join(run, `${name}.pid`)
-  if (!existsSync(pidFile)) return say(`${name}: not started by this script`)
-  const pid = Number(readFileSync(pidFile, 'utf8'))
-  try {
-    process.kill(pid, 'SIGTERM')
-    say(`${name}: stopped (pid ${pid})`)
-  } catch {
-    say(`${name}: was not running`)
-  }
-  rmSync(pidFile, { force: true })
 }
 
 // ---- stop / start one server (fault injection) ---------------------------------------------
@@ -250,7 +243,8 @@ async function status () {
 const commands = {
   // Both at once: the JVM and MinIO start in parallel on two cores.
   up: () => Promise.all([kafkaUp(), minioUp()]),
-  down: async () => { stop('kafka'); stop('minio') },
+  // Waits until each is gone (SIGKILL after 20 s), so its port is free when `down` returns.
+  down: async () => { for (const name of ['kafka', 'minio']) await stopServer(name).catch((err) => say(err.message)) },
   status,
   stop: (name) => stopServer(name),
   start: (name) => SERVERS[name].up()
