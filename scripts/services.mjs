@@ -1,15 +1,15 @@
 #!/usr/bin/env node
-// Runs the built services (gateway, detector, blurrer) as child processes: one per stage unless
+// Runs the built services (gateway, detector, blurrer, video) as child processes: one per stage unless
 // told otherwise. Used by `npm start` and by the end-to-end tests.
 //
-//   node scripts/services.mjs            # all three, logs to this terminal, Ctrl-C stops them;
+//   node scripts/services.mjs            # all four, logs to this terminal, Ctrl-C stops them;
 //                                        # one that exits is restarted (backoff 1 s .. 30 s)
 import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
-export const SERVICES = ['gateway', 'detector', 'blurrer']
+export const SERVICES = ['gateway', 'detector', 'blurrer', 'video']
 
 /**
  * Node flags per service; the Dockerfiles' CMD lines carry the same. The gateway's young
@@ -17,7 +17,7 @@ export const SERVICES = ['gateway', 'detector', 'blurrer']
  * keeps that committed: 16 MiB semi-spaces cost the catch-up nothing measurable and save about
  * 100 bytes of resident memory per task (`pnpm bench:view`). V8 takes it only at start.
  */
-export const NODE_FLAGS = { gateway: ['--max-semi-space-size=16'], detector: [], blurrer: [] }
+export const NODE_FLAGS = { gateway: ['--max-semi-space-size=16'], detector: [], blurrer: [], video: [] }
 
 /**
  * Starts one service. Resolves once it has logged `readyLine` (its "consuming"/"listening" line),

@@ -22,11 +22,11 @@ const everyChild = new Set<import('node:child_process').ChildProcess>()
 // Whatever happens to a test file, it leaves no service behind.
 process.on('exit', () => { for (const child of everyChild) child.kill('SIGKILL') })
 
-export async function start (name: 'gateway' | 'detector' | 'blurrer', env: Record<string, string> = {}): Promise<RunningService> {
+export async function start (name: 'gateway' | 'detector' | 'blurrer' | 'video', env: Record<string, string> = {}): Promise<RunningService> {
   const lines: string[] = []
   const svc = startService(name, {
     // Rate limiting off unless a test turns it on: tests poll far faster than people do.
-    env: { FACEBLUR_NAMESPACE: namespace, FACEBLUR_DETECTOR_HEALTH_PORT: '0', FACEBLUR_BLURRER_HEALTH_PORT: '0', FACEBLUR_RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'info', ...env },
+    env: { FACEBLUR_NAMESPACE: namespace, FACEBLUR_DETECTOR_HEALTH_PORT: '0', FACEBLUR_BLURRER_HEALTH_PORT: '0', FACEBLUR_VIDEO_HEALTH_PORT: '0', FACEBLUR_RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'info', ...env },
     onLine: (line: string) => { lines.push(line) }
   })
   everyChild.add(svc.child)
@@ -44,17 +44,19 @@ export async function start (name: 'gateway' | 'detector' | 'blurrer', env: Reco
   return { name, child: svc.child, stop: svc.stop, lines }
 }
 
+const ROUTES = { detect: 'detect_faces', blur: 'blur_faces', video: 'blur_video' } as const
+
 export class Client {
   constructor (readonly base: string) {}
 
-  async submit (kind: 'detect' | 'blur', bytes: Buffer, filename = 'photo.jpg', query = ''): Promise<Response> {
+  async submit (kind: 'detect' | 'blur' | 'video', bytes: Buffer, filename = 'photo.jpg', query = ''): Promise<Response> {
     const form = new FormData()
     form.append('file', new Blob([bytes]), filename)
-    return await fetch(`${this.base}/${kind === 'detect' ? 'detect_faces' : 'blur_faces'}${query}`, { method: 'POST', body: form })
+    return await fetch(`${this.base}/${ROUTES[kind]}${query}`, { method: 'POST', body: form })
   }
 
-  async submitOk (kind: 'detect' | 'blur', bytes: Buffer): Promise<string> {
-    const res = await this.submit(kind, bytes)
+  async submitOk (kind: 'detect' | 'blur' | 'video', bytes: Buffer, query = ''): Promise<string> {
+    const res = await this.submit(kind, bytes, kind === 'video' ? 'clip.mp4' : 'photo.jpg', query)
     const body = await res.json() as { task_id?: string }
     if (res.status !== 200 || body.task_id === undefined) throw new Error(`submit answered ${res.status} ${JSON.stringify(body)}`)
     return body.task_id
@@ -66,11 +68,12 @@ export class Client {
   }
 
   /** Polls until the task is finished; returns every distinct status seen on the way. */
-  async waitDone (taskId: string, timeoutMs = 60_000): Promise<{ final: TaskResultResponse, seen: string[] }> {
+  async waitDone (taskId: string, timeoutMs = 60_000, onPoll?: (body: TaskResultResponse) => void): Promise<{ final: TaskResultResponse, seen: string[] }> {
     const seen: string[] = []
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
       const { body } = await this.poll(taskId)
+      onPoll?.(body)
       if (seen.at(-1) !== body.status) seen.push(body.status)
       if (body.status === 'SUCCESS' || body.status === 'FAILURE') return { final: body, seen }
       await sleep(100)

@@ -28,7 +28,7 @@ t.test('two detectors in one group share the work and finish every task', async 
   for (const id of ids) {
     const s = pipeline.statuses.get(id)!
     t.equal(s.status, 'SUCCESS')
-    t.equal(s.result?.faces.length, 2)
+    t.equal(s.result?.kind === 'detect' ? s.result.faces.length : -1, 2)
   }
   // A status can arrive before its detector's "done" line has been read from stdout: give the
   // last lines a moment to land before counting them.

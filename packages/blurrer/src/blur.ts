@@ -65,6 +65,27 @@ async function anonymise (img: Raw, region: Region, policy: BlurPolicy): Promise
 }
 
 /**
+ * Anonymises every face region of a decoded upright image in place. Regions that overlap no other
+ * are anonymised side by side. Overlapping ones go in turn, each read from the image as the
+ * previous ones left it, so an ellipse's untouched corners never restore pixels another face's
+ * blur already replaced. Pixels are replaced, never blended, so alpha stays exact and nothing
+ * shows through.
+ */
+async function anonymiseFaces (img: Raw, boxes: readonly Box[], policy: BlurPolicy): Promise<void> {
+  const regions = boxes.map((b) => paddedRegion(b, policy.padding, img.width, img.height)).filter((r): r is Region => r !== null)
+  const alone = regions.filter((r) => !regions.some((o) => o !== r && overlaps(r, o)))
+  const tangled = regions.filter((r) => !alone.includes(r))
+  const done = await Promise.all(alone.map(async (region) => ({ region, pixels: await anonymise(img, region, policy) })))
+  for (const { region, pixels } of done) pasteRegion(img.data, img.width, pixels, region, img.channels)
+  for (const region of tangled) pasteRegion(img.data, img.width, await anonymise(img, region, policy), region, img.channels)
+}
+
+/** Blurs every face of one decoded upright RGB video frame, in place. */
+export async function blurFrame (rgb: Buffer, width: number, height: number, boxes: readonly Box[], policy: BlurPolicy): Promise<void> {
+  if (boxes.length > 0) await anonymiseFaces({ data: rgb, width, height, channels: 3 }, boxes, policy)
+}
+
+/**
  * Blurs every face in `encoded` according to `policy`. The output has the input's format and
  * upright dimensions, alpha intact, and no EXIF, GPS, ICC thumbnails or other metadata.
  */
@@ -85,16 +106,7 @@ export async function blurFaces (encoded: Buffer, boxes: readonly Box[], policy:
   const outputFormat: ImageFormat = isImageFormat(format) ? format : 'png'
   const output = { format: outputFormat, contentType: IMAGE_FORMATS[outputFormat].contentType, options: ENCODER_OPTIONS[outputFormat] }
 
-  const regions = boxes.map((b) => paddedRegion(b, policy.padding, img.width, img.height)).filter((r): r is Region => r !== null)
-  // Regions that overlap no other are independent: anonymised side by side. Overlapping ones go
-  // in turn, each read from the image as the previous ones left it, so an ellipse's untouched
-  // corners never restore pixels another face's blur already replaced. Pixels are replaced,
-  // never blended, so alpha stays exact and nothing shows through.
-  const alone = regions.filter((r) => !regions.some((o) => o !== r && overlaps(r, o)))
-  const tangled = regions.filter((r) => !alone.includes(r))
-  const done = await Promise.all(alone.map(async (region) => ({ region, pixels: await anonymise(img, region, policy) })))
-  for (const { region, pixels } of done) pasteRegion(img.data, img.width, pixels, region, img.channels)
-  for (const region of tangled) pasteRegion(img.data, img.width, await anonymise(img, region, policy), region, img.channels)
+  await anonymiseFaces(img, boxes, policy)
 
   // One encode for all faces, however many. sharp writes no metadata unless asked
   // (withMetadata/keepMetadata), so EXIF, GPS and thumbnails are dropped here.

@@ -1,9 +1,13 @@
 import { Type } from '@sinclair/typebox'
 import { BlurMode, BlurShape } from '@faceblur/contracts'
 import { loadEnvConfig, StageEnv } from '@faceblur/service-kit'
+import { VideoToolsEnv } from '@faceblur/video'
 
 export const BlurrerEnv = {
   ...StageEnv,
+  ...VideoToolsEnv,
+  FACEBLUR_VIDEO_PRESET: Type.Union(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow'].map((p) => Type.Literal(p)), { default: 'veryfast', description: 'x264 preset of blurred video' }),
+  FACEBLUR_VIDEO_CRF: Type.Integer({ default: 20, minimum: 0, maximum: 51, description: 'x264 constant rate factor (lower: better and larger)' }),
   FACEBLUR_BLUR_MODE: Type.Union(BlurMode.anyOf, { default: 'gaussian' }),
   FACEBLUR_BLUR_SHAPE: Type.Union(BlurShape.anyOf, { default: 'ellipse' }),
   FACEBLUR_BLUR_PADDING: Type.Number({ default: 0.2, minimum: 0, maximum: 1, description: 'fraction of the box added on each side' }),

@@ -10,6 +10,7 @@ export function blurrerStage (deps: { store: ObjectStore, options: BlurrerStageO
   return {
     stage: 'blurrer',
     consumes: 'facesDetected',
+    group: 'blurrer',
     codec: codecs.facesDetected,
     accepts: (event) => event.kind === 'blur',
     async process (event, { source }) {

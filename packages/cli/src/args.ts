@@ -1,6 +1,6 @@
 // The command line, parsed by node:util parseArgs into one plain object. Pure: no I/O.
 import { parseArgs } from 'node:util'
-import { BLUR_MODES, BLUR_SHAPES, type TaskKind, type TaskOptions } from '@faceblur/contracts'
+import { BLUR_MODES, BLUR_SHAPES, type ImageTaskKind, type TaskOptions } from '@faceblur/contracts'
 
 export type BlurOptions = NonNullable<TaskOptions['blur']>
 
@@ -8,7 +8,7 @@ export interface SubmitArgs {
   command: 'submit'
   /** The folder to walk, as given. */
   dir: string
-  kind: TaskKind
+  kind: ImageTaskKind
   /** Files read, uploaded and produced at once. */
   concurrency: number
   wait: boolean

@@ -3,7 +3,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Box } from './box.js'
 import { TaskId, TaskKind, Timestamp } from './events/common.js'
-import { Stage, TaskState, type TaskStatusV1 } from './events/task-status.v1.js'
+import { Progress, Stage, TaskState, type TaskStatusV1, type VideoResult } from './events/task-status.v1.js'
+import { VideoFaceCounts } from './events/video.v1.js'
 
 /** The `error` of every failure: a stable code (see the README) and a message for people. */
 export const ApiError = Type.Object({
@@ -31,12 +32,24 @@ export type TaskIdParams = Static<typeof TaskIdParams>
 export const DetectionResultBody = Type.Record(Type.String(), Type.Object({ facial_area: Box }))
 export type DetectionResultBody = Static<typeof DetectionResultBody>
 
+/** A finished video: where it is and what it held. */
+export const VideoResultBody = Type.Object({
+  result_url: Type.String(),
+  content_type: Type.String(),
+  frames: Type.Integer(),
+  duration_s: Type.Number(),
+  faces: VideoFaceCounts
+}, { additionalProperties: false })
+export type VideoResultBody = Static<typeof VideoResultBody>
+
 /** `GET /task_result/{task_id}` answer, compatible with the original service. */
 export const TaskResultResponse = Type.Object({
   status: TaskState,
-  result: Type.Optional(Type.Union([Type.String(), DetectionResultBody], {
-    description: 'Only on SUCCESS. Detection: {"face_1": {"facial_area": [x1, y1, x2, y2]}, …} ({} when no faces). Blur: the image as base64.'
+  result: Type.Optional(Type.Union([Type.String(), VideoResultBody, DetectionResultBody], {
+    description: 'Only on SUCCESS. Detection: {"face_1": {"facial_area": [x1, y1, x2, y2]}, …} ({} when no faces). Blur: the image as base64. ' +
+      'Video: {"result_url", "content_type", "frames", "duration_s", "faces": {"frames_with_faces", "max_in_a_frame"}}.'
   })),
+  progress: Type.Optional(Progress),
   error: Type.Optional(ApiError)
 })
 export type TaskResultResponse = Static<typeof TaskResultResponse>
@@ -55,10 +68,12 @@ export const WsStatusMessage = Type.Object({
   status: TaskState,
   stage: Stage,
   at: Timestamp,
-  /** On a detection's SUCCESS: the poll endpoint's result. */
-  result: Type.Optional(DetectionResultBody),
-  /** On a blur's SUCCESS: where the image is. */
+  /** On a detection's or a video's SUCCESS: the poll endpoint's result. */
+  result: Type.Optional(Type.Union([VideoResultBody, DetectionResultBody])),
+  /** On a blur's or a video's SUCCESS: where the image or video is. */
   result_url: Type.Optional(Type.String()),
+  /** While a video runs. */
+  progress: Type.Optional(Progress),
   error: Type.Optional(ApiError)
 })
 export type WsStatusMessage = Static<typeof WsStatusMessage>
@@ -70,6 +85,11 @@ export const WsErrorMessage = Type.Object({
   error: ApiError
 })
 export type WsErrorMessage = Static<typeof WsErrorMessage>
+
+const resultUrl = (taskId: string): string => `/results/${taskId}`
+
+export const videoResultBody = (taskId: string, r: VideoResult): VideoResultBody =>
+  ({ result_url: resultUrl(taskId), content_type: r.object.content_type, frames: r.frames, duration_s: r.duration_s, faces: r.faces })
 
 export function detectionResultBody (boxes: readonly Box[]): DetectionResultBody {
   const body: DetectionResultBody = {}
@@ -85,7 +105,10 @@ export function taskResultResponse (status: TaskStatusV1, blurredBase64?: string
   if (status.status === 'FAILURE') {
     return { status: 'FAILURE', error: status.error ?? { code: 'FB_ERR_INTERNAL', message: 'internal error' } }
   }
-  if (status.status !== 'SUCCESS' || status.result === undefined) return { status: status.status }
+  if (status.status !== 'SUCCESS' || status.result === undefined) {
+    return status.progress === undefined ? { status: status.status } : { status: status.status, progress: status.progress }
+  }
+  if (status.result.kind === 'video') return { status: 'SUCCESS', result: videoResultBody(status.task_id, status.result) }
   if (status.result.kind === 'detect') {
     return { status: 'SUCCESS', result: detectionResultBody(status.result.faces.map((f) => f.box)) }
   }
@@ -96,7 +119,8 @@ export function taskResultResponse (status: TaskStatusV1, blurredBase64?: string
 export function wsStatusMessage (s: TaskStatusV1): WsStatusMessage {
   const base: WsStatusMessage = { type: 'status', task_id: s.task_id, kind: s.kind, status: s.status, stage: s.stage, at: s.at }
   if (s.status === 'FAILURE') return { ...base, error: s.error ?? { code: 'FB_ERR_INTERNAL', message: 'internal error' } }
-  if (s.status !== 'SUCCESS' || s.result === undefined) return base
-  if (s.result.kind === 'blur') return { ...base, result_url: `/results/${s.task_id}` }
+  if (s.status !== 'SUCCESS' || s.result === undefined) return s.progress === undefined ? base : { ...base, progress: s.progress }
+  if (s.result.kind === 'blur') return { ...base, result_url: resultUrl(s.task_id) }
+  if (s.result.kind === 'video') return { ...base, result_url: resultUrl(s.task_id), result: videoResultBody(s.task_id, s.result) }
   return { ...base, result: detectionResultBody(s.result.faces.map((f) => f.box)) }
 }

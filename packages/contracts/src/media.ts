@@ -33,3 +33,32 @@ export const BlurOptions = Type.Object({
   padding: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'fraction of the box added on every side; default: FACEBLUR_BLUR_PADDING (0.2)' }))
 }, { additionalProperties: false })
 export type BlurOptions = Static<typeof BlurOptions>
+
+/** `/blur_video` options beyond the blur's; the `video` stage's configuration supplies what is left out. */
+export const VideoOptions = Type.Object({
+  keep_audio: Type.Optional(Type.Boolean({ description: 'copy the audio into the result (default true)' }))
+}, { additionalProperties: false })
+export type VideoOptions = Static<typeof VideoOptions>
+
+/** The video containers the pipeline takes, judged from the bytes; the result is always MP4 (H.264). */
+export const VIDEO_CONTAINERS = {
+  mp4: { contentType: 'video/mp4', extensions: ['.mp4', '.m4v'] },
+  mov: { contentType: 'video/quicktime', extensions: ['.mov'] },
+  mkv: { contentType: 'video/x-matroska', extensions: ['.mkv'] },
+  webm: { contentType: 'video/webm', extensions: ['.webm'] }
+} as const satisfies Record<string, { contentType: string, extensions: readonly string[] }>
+export type VideoContainer = keyof typeof VIDEO_CONTAINERS
+export const VIDEO_RESULT_CONTENT_TYPE = 'video/mp4'
+
+/**
+ * The container from its first bytes (64 are enough): ISO BMFF's `ftyp` box (QuickTime's brand is
+ * `qt  `), or Matroska's EBML header (WebM names itself in the DocType). Undefined for anything else.
+ */
+export function sniffVideoContainer (head: Uint8Array): VideoContainer | undefined {
+  const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, 64)).toString('latin1')
+  if (text.slice(4, 8) === 'ftyp') return text.slice(8, 12) === 'qt  ' ? 'mov' : 'mp4'
+  if (head.length >= 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) {
+    return text.includes('webm') ? 'webm' : 'mkv'
+  }
+  return undefined
+}

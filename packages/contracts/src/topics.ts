@@ -4,10 +4,24 @@ export interface Topics {
   facesDetected: string
   status: string
   deadLetter: string
+  /** Video segments for the detectors (keyed `{task_id}/{index}`). */
+  videoSegments: string
+  /** Each segment's faces per frame, for the blurrers (keyed `{task_id}/{index}`). */
+  videoFaces: string
+  /** Encoded segments for the joiner (keyed by task id). */
+  videoEncoded: string
 }
 
 /** Consumer groups: processes of one stage share a group and so share the work. */
-export interface ConsumerGroups { detector: string, blurrer: string }
+export interface ConsumerGroups {
+  detector: string
+  blurrer: string
+  /** The video stage's splitter (reads `submitted`, takes `video` tasks). */
+  videoSplitter: string
+  videoDetector: string
+  videoBlurrer: string
+  videoJoiner: string
+}
 
 /** Characters Kafka allows in topic names, for a namespace prefix. */
 export const NAMESPACE_PATTERN = '^[a-zA-Z0-9._-]*$'
@@ -24,9 +38,19 @@ export function namesFor (namespace = ''): { topics: Readonly<Topics>, groups: R
       submitted: `${namespace}faceblur.tasks.submitted`,
       facesDetected: `${namespace}faceblur.faces.detected`,
       status: `${namespace}faceblur.tasks.status`,
-      deadLetter: `${namespace}faceblur.tasks.dlq`
+      deadLetter: `${namespace}faceblur.tasks.dlq`,
+      videoSegments: `${namespace}faceblur.video.segments`,
+      videoFaces: `${namespace}faceblur.video.faces`,
+      videoEncoded: `${namespace}faceblur.video.encoded`
     }),
-    groups: Object.freeze({ detector: `${namespace}detector`, blurrer: `${namespace}blurrer` })
+    groups: Object.freeze({
+      detector: `${namespace}detector`,
+      blurrer: `${namespace}blurrer`,
+      videoSplitter: `${namespace}video.split`,
+      videoDetector: `${namespace}detector.video`,
+      videoBlurrer: `${namespace}blurrer.video`,
+      videoJoiner: `${namespace}video.join`
+    })
   }
 }
 

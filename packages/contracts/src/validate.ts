@@ -4,6 +4,7 @@ import { DeadLetterV1 } from './events/dead-letter.v1.js'
 import { FacesDetectedV1 } from './events/faces-detected.v1.js'
 import { TaskStatusV1 } from './events/task-status.v1.js'
 import { TaskSubmittedV1 } from './events/task-submitted.v1.js'
+import { VideoEncodedV1, VideoFacesV1, VideoSegmentV1 } from './events/video.v1.js'
 import { WsSubscribe } from './http.js'
 import { isTaskId } from './object-keys.js'
 
@@ -57,5 +58,8 @@ export const codecs = Object.freeze({
   facesDetected: codec(FacesDetectedV1),
   taskStatus: codec(TaskStatusV1),
   deadLetter: codec(DeadLetterV1),
+  videoSegment: codec(VideoSegmentV1),
+  videoFaces: codec(VideoFacesV1),
+  videoEncoded: codec(VideoEncodedV1),
   wsSubscribe: codec(WsSubscribe)
 })

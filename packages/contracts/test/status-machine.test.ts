@@ -42,3 +42,13 @@ t.test('the owner sticks to the task, whichever event brought it', async (t) => 
   const plain = ev('STARTED', 'detector')
   t.equal(advance(plain, ev('STARTED', 'detector')), plain, 'no owner anywhere: nothing changes')
 })
+
+t.test('a video moves on by its progress within its stage, never back', async (t) => {
+  const at5 = { ...ev('STARTED', 'video'), kind: 'video' as const, progress: { frames_done: 5, frames_total: 100 } }
+  const at30 = { ...at5, progress: { frames_done: 30, frames_total: 100 } }
+  t.equal(advance(at5, at30), at30, 'more frames done')
+  t.equal(advance(at30, at5), at30, 'a late, smaller progress is ignored')
+  t.equal(advance(at30, { ...at30 }), at30, 'a repeat changes nothing')
+  t.equal(advance(at30, { ...ev('STARTED', 'detector'), kind: 'video' }), at30, 'a segment stage ranks below the video stage')
+  t.equal(advance(at30, { ...ev('FAILURE', 'detector'), kind: 'video' }).status, 'FAILURE', 'a failed segment ends the video')
+})

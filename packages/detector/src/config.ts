@@ -1,8 +1,10 @@
 import { Type } from '@sinclair/typebox'
 import { loadEnvConfig, StageEnv } from '@faceblur/service-kit'
+import { VideoToolsEnv } from '@faceblur/video'
 
 export const DetectorEnv = {
   ...StageEnv,
+  ...VideoToolsEnv,
   FACEBLUR_MODEL_PATH: Type.String({ minLength: 1, description: 'YOLOv8-face ONNX file (`pnpm model` prints the cached one)' }),
   FACEBLUR_MODEL_NAME: Type.String({ default: 'yolov8n-face' }),
   FACEBLUR_EXECUTION_PROVIDER: Type.Union([Type.Literal('auto'), Type.Literal('cpu'), Type.Literal('cuda')], { default: 'auto' }),

@@ -1,5 +1,5 @@
 import type { Face, ImageSize, ModelInfo } from '@faceblur/contracts'
-import { prepareViews } from './image.js'
+import { prepareFrameViews, prepareViews, type View } from './image.js'
 import { toChwFloat } from './letterbox.js'
 import type { ModelSession } from './onnx-session.js'
 import { decodeYolov8, finalize, keepUncoveredCuts, toSource, type Candidate, type CutCandidate } from './postprocess.js'
@@ -19,6 +19,8 @@ export interface Detector {
   readonly model: ModelInfo
   /** `signal` stops the work between model runs (a task past its deadline). */
   detect: (encoded: Buffer, signal?: AbortSignal) => Promise<Detection>
+  /** The same for one decoded upright RGB frame of a video. */
+  detectFrame: (frame: { rgb: Buffer, width: number, height: number }, signal?: AbortSignal) => Promise<Detection>
 }
 
 /**
@@ -30,27 +32,28 @@ export interface Detector {
 export function createDetector (session: ModelSession, modelName: string, options: DetectorOptions): Detector {
   const size = session.inputSize
   const [, channels = 0, anchors = 0] = session.outputDims
+  async function detectViews (views: View[], signal: AbortSignal | undefined): Promise<Detection> {
+    const { width, height } = views[0]!.geometry
+    const whole: Candidate[] = []
+    const cut: CutCandidate[] = []
+    for (const view of views) {
+      signal?.throwIfAborted()
+      const output = await session.run(toChwFloat(view.rgb, size, size))
+      const offset = view.tile ?? { left: 0, top: 0 }
+      for (const c of decodeYolov8(output, channels, anchors, options.confidence)) {
+        const s = toSource(c, view.geometry, offset)
+        // "Touching" within 4 model pixels: at a coarse level that is tens of source pixels.
+        const edges = view.tile === undefined ? [] : innerEdgesTouched([s.x1, s.y1, s.x2, s.y2], view.tile, width, height, 4 / view.geometry.scale)
+        if (edges.length === 0) whole.push(s)
+        else cut.push({ candidate: s, edges })
+      }
+    }
+    const candidates = [...whole, ...keepUncoveredCuts(cut, whole)]
+    return { image: { width, height }, faces: finalize(candidates, options.iou, width, height), views: views.length }
+  }
   return {
     model: { name: modelName, sha256: session.sha256, provider: session.provider },
-    async detect (encoded, signal) {
-      const views = await prepareViews(encoded, size, options.maxPixels, options.tiling)
-      const { width, height } = views[0]!.geometry
-      const whole: Candidate[] = []
-      const cut: CutCandidate[] = []
-      for (const view of views) {
-        signal?.throwIfAborted()
-        const output = await session.run(toChwFloat(view.rgb, size, size))
-        const offset = view.tile ?? { left: 0, top: 0 }
-        for (const c of decodeYolov8(output, channels, anchors, options.confidence)) {
-          const s = toSource(c, view.geometry, offset)
-          // "Touching" within 4 model pixels: at a coarse level that is tens of source pixels.
-          const edges = view.tile === undefined ? [] : innerEdgesTouched([s.x1, s.y1, s.x2, s.y2], view.tile, width, height, 4 / view.geometry.scale)
-          if (edges.length === 0) whole.push(s)
-          else cut.push({ candidate: s, edges })
-        }
-      }
-      const candidates = [...whole, ...keepUncoveredCuts(cut, whole)]
-      return { image: { width, height }, faces: finalize(candidates, options.iou, width, height), views: views.length }
-    }
+    detect: async (encoded, signal) => await detectViews(await prepareViews(encoded, size, options.maxPixels, options.tiling), signal),
+    detectFrame: async ({ rgb, width, height }, signal) => await detectViews(await prepareFrameViews(rgb, width, height, size, options.tiling), signal)
   }
 }

@@ -83,6 +83,17 @@ async function cut (raw: Buffer, width: number, height: number, region: Region, 
 }
 
 /**
+ * The model inputs for one decoded upright RGB frame (a video's): the full frame, plus tiles when
+ * it is large, as for an image.
+ */
+export async function prepareFrameViews (raw: Buffer, width: number, height: number, size: number, tiling: TilingOptions | undefined): Promise<View[]> {
+  const tiles = tiling === undefined ? [] : tilePyramid(width, height, tiling)
+  const full = await cut(raw, width, height, { left: 0, top: 0, width, height }, size)
+  const cuts = await Promise.all(tiles.map(async (tile) => ({ ...(await cut(raw, width, height, tile, size)), tile })))
+  return [full, ...cuts]
+}
+
+/**
  * The model inputs for one image: the full image, plus a pyramid of overlapping tiles when it is
  * large enough for faces to shrink below what one 640 px pass can see. A small image takes the single-pipeline
  * path (sharp shrinks JPEGs while decoding); a tiled one is decoded once at full size and cut.

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { createLogger, serveStage } from '@faceblur/service-kit'
+import { createFfmpeg } from '@faceblur/video'
 import { loadConfig } from './config.js'
 import { createDetector } from './detector.js'
 import { openModel } from './onnx-session.js'
 import { detectorStage } from './pipeline.js'
+import { detectorVideoStage } from './video-stage.js'
 
 const config = loadConfig(process.env)
 const logger = createLogger('detector', config.LOG_LEVEL)
@@ -21,6 +23,10 @@ const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, {
     : { tiling: { above: config.FACEBLUR_TILE_ABOVE, size: config.FACEBLUR_TILE_SIZE, overlap: config.FACEBLUR_TILE_OVERLAP } })
 })
 logger.info({ model: detector.model, input: session.inputSize, output: session.outputDims }, `model loaded on ${session.provider}`)
+const ffmpeg = createFfmpeg({ ffmpeg: config.FACEBLUR_FFMPEG, ffprobe: config.FACEBLUR_FFPROBE })
+await ffmpeg.version().then(
+  (version) => { logger.info({ ffmpeg: version }, 'video segments decoded by FFmpeg') },
+  (err: Error) => { logger.warn({ reason: err.message }, 'FFmpeg is missing: images work, video segments will fail') })
 
 await serveStage({
   role: 'detector',
@@ -28,6 +34,9 @@ await serveStage({
   logger,
   healthPort: config.FACEBLUR_DETECTOR_HEALTH_PORT,
   details: { model: detector.model },
-  definition: ({ store, topics }) => detectorStage({ store, detector, topics, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, concurrency: config.FACEBLUR_DETECTOR_CONCURRENCY }),
+  definitions: ({ store, topics }) => [
+    detectorStage({ store, detector, topics, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, concurrency: config.FACEBLUR_DETECTOR_CONCURRENCY }),
+    detectorVideoStage({ store, detector, topics, ffmpeg, window: config.FACEBLUR_VIDEO_TEMPORAL_WINDOW, maxBytes: config.FACEBLUR_MAX_VIDEO_BYTES })
+  ],
   close: async () => { await session.release() }
 })

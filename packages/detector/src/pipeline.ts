@@ -11,7 +11,10 @@ export function detectorStage (deps: { store: ObjectStore, detector: Detector, t
   return {
     stage: 'detector',
     consumes: 'submitted',
+    group: 'detector',
     codec: codecs.taskSubmitted,
+    // Videos go to the video stage, which cuts them into segments (see video-stage.ts).
+    accepts: (task) => task.kind !== 'video',
     // Bulk producers write `submitted` only; the detector announces their tasks.
     announces: true,
     // Several partitions at once: decoding (sharp, libuv threads) overlaps the serialized model runs.

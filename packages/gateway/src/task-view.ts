@@ -4,15 +4,15 @@ import { TaskTable } from './task-table.js'
 export type Listener = (status: TaskStatusV1) => void
 
 const STATES: readonly TaskState[] = ['PENDING', 'STARTED', 'SUCCESS', 'FAILURE']
-const STAGES: readonly Stage[] = ['gateway', 'detector', 'blurrer']
-const KINDS: readonly TaskKind[] = ['detect', 'blur']
+const STAGES: readonly Stage[] = ['gateway', 'detector', 'blurrer', 'video']
+const KINDS: readonly TaskKind[] = ['detect', 'blur', 'video']
 
-const SAW_PENDING = 1 << 5
+const SAW_PENDING = 1 << 6
 const pack = (s: Pick<TaskStatusV1, 'status' | 'stage' | 'kind'>): number =>
   STATES.indexOf(s.status) | (STAGES.indexOf(s.stage) << 2) | (KINDS.indexOf(s.kind) << 4)
 const stateOf = (code: number): TaskState => STATES[code & 3]!
 const stageOf = (code: number): Stage => STAGES[(code >> 2) & 3]!
-const kindOf = (code: number): TaskKind => KINDS[(code >> 4) & 1]!
+const kindOf = (code: number): TaskKind => KINDS[(code >> 4) & 3]!
 
 /**
  * What an event did: `changed` the task, repeated its `same` state, or was `stale` (an event the
@@ -47,8 +47,8 @@ export class TaskView {
   /**
    * One record per task (see TaskTable): state, stage, kind and whether its PENDING was seen packed
    * into one byte; when its current state was published; while unfinished, when it was first seen;
-   * its owner and model as numbers into the lists below; a finished task's result (its model left
-   * out) or error as JSON text.
+   * its owner and model as numbers into the lists below; a running video's progress, or a finished
+   * task's result (its model left out) or error, as JSON text.
    */
   readonly #tasks = new TaskTable()
   readonly #counts: Record<TaskState, number> = { PENDING: 0, STARTED: 0, SUCCESS: 0, FAILURE: 0 }
@@ -85,7 +85,7 @@ export class TaskView {
       const code = tasks.code(task)
       // The owner sticks to the task whatever order its events arrive in.
       if (tasks.owner(task) === 0 && owner !== 0) tasks.setOwner(task, owner)
-      if (!supersedes({ status: stateOf(code), stage: stageOf(code) }, event)) return this.#agrees(task, event) ? 'same' : 'stale'
+      if (!supersedes({ status: stateOf(code), stage: stageOf(code), ...this.#progressOf(task) }, event)) return this.#agrees(task, event) ? 'same' : 'stale'
       this.#counts[stateOf(code)]--
       this.#counts[event.status]++
       tasks.setCode(task, pack(event) | (code & SAW_PENDING))
@@ -182,9 +182,17 @@ export class TaskView {
     return event.error === undefined || this.#tasks.detail(task) === JSON.stringify({ error: event.error })
   }
 
-  /** Keeps a finished task's result (its model shared) or error as JSON text. */
+  /** A running task's progress, kept while it runs. */
+  #progressOf (task: number): Pick<TaskStatusV1, 'progress'> {
+    const detail = this.#tasks.detail(task)
+    return detail?.startsWith('{"progress"') === true ? JSON.parse(detail) as Pick<TaskStatusV1, 'progress'> : {}
+  }
+
+  /** Keeps a running task's progress, or a finished task's result (its model shared) or error, as JSON text. */
   #keepDetail (task: number, event: TaskStatusV1): void {
-    if (event.error !== undefined) {
+    if (event.progress !== undefined && event.status === 'STARTED') {
+      this.#tasks.setDetail(task, JSON.stringify({ progress: event.progress }))
+    } else if (event.error !== undefined) {
       this.#tasks.setDetail(task, JSON.stringify({ error: event.error }))
     } else if (event.result !== undefined) {
       const { model, ...rest } = event.result

@@ -135,3 +135,25 @@ t.test('a failure repeated with the same error is the same; with another error i
   t.equal(view.apply({ ...failed }), 'same')
   t.equal(view.apply({ ...failed, error: { code: 'FB_ERR_INTERNAL', message: 'x' } }), 'stale')
 })
+
+t.test('a video: its kind, its progress while it runs, then its result', async (t) => {
+  const view = new TaskView({ ttlMs: HOUR, maxAgeMs: HOUR, now: () => T0 })
+  const video = (e: TaskStatusV1): TaskStatusV1 => ({ ...e, kind: 'video' })
+  view.apply(video(ev('PENDING', 'gateway')))
+  t.equal(view.apply(video({ ...ev('STARTED', 'video'), progress: { frames_done: 0, frames_total: 100 } })), 'changed')
+  t.equal(view.apply(video({ ...ev('STARTED', 'video'), progress: { frames_done: 40, frames_total: 100 } })), 'changed')
+  t.equal(view.apply(video({ ...ev('STARTED', 'video'), progress: { frames_done: 20, frames_total: 100 } })), 'same', 'a late progress moves nothing')
+  t.match(view.get(id), { kind: 'video', status: 'STARTED', stage: 'video', progress: { frames_done: 40, frames_total: 100 } })
+  const result = {
+    kind: 'video' as const,
+    object: { bucket: 'faceblur', key: `results/${id}`, content_type: 'video/mp4', bytes: 1000 },
+    frames: 100,
+    duration_s: 4,
+    faces: { frames_with_faces: 90, max_in_a_frame: 2 },
+    model: exampleTaskStatusV1.result!.model
+  }
+  view.apply(video({ ...ev('SUCCESS', 'video'), result }))
+  const done = view.get(id)!
+  t.same(done.result, result)
+  t.equal(done.progress, undefined, 'no progress once finished')
+})

@@ -19,6 +19,7 @@ export const SharedEnv = {
   FACEBLUR_RESULT_TTL_HOURS: Type.Number({ default: 24, exclusiveMinimum: 0, description: 'hours a finished task and its result stay available' }),
   FACEBLUR_TASK_MAX_AGE_HOURS: Type.Number({ default: 6, exclusiveMinimum: 0, description: 'hours a task may stay unfinished; then the gateway ends it FAILURE FB_ERR_EXPIRED and deletes its upload' }),
   FACEBLUR_MAX_UPLOAD_BYTES: Type.Integer({ default: 25 * 1024 * 1024, minimum: 1, description: 'bytes (25 MiB): largest upload, and largest source a stage reads' }),
+  FACEBLUR_MAX_VIDEO_BYTES: Type.Integer({ default: 1024 * 1024 * 1024, minimum: 1, description: 'bytes (1 GiB): largest video upload (`/blur_video`), and largest video the video stage reads' }),
   FACEBLUR_KEEP_ORIGINALS: Type.Boolean({ default: false, description: 'keep uploads/{task_id} once its task is done' }),
   LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
     Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' })

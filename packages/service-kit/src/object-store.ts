@@ -1,5 +1,6 @@
 // The one file that imports the minio client. Errors leave here as FaceBlurErrors with a code and
 // a retriable flag, so stages decide "fail the task" or "try again" without reading messages.
+import type { Readable } from 'node:stream'
 import { Client } from 'minio'
 import { FaceBlurError } from '@faceblur/contracts'
 import { answerWithin } from './retry.js'
@@ -10,6 +11,19 @@ export interface ObjectStore {
   /** The object's bytes; over `maxBytes` it stops reading and throws FB_ERR_SOURCE_REFUSED. */
   get: (key: string, limits?: { maxBytes?: number }) => Promise<Buffer>
   remove: (key: string) => Promise<void>
+  /** Streams a body of unknown length (a video upload) into the store. */
+  putStream: (key: string, body: Readable, contentType: string) => Promise<void>
+  /** Writes a local file into the store, and reads an object into a local file (large media stay off the heap). */
+  putFile: (key: string, path: string, contentType: string) => Promise<void>
+  getFile: (key: string, path: string) => Promise<void>
+  /** Size and content type; FB_ERR_SOURCE_MISSING when absent. */
+  stat: (key: string) => Promise<{ bytes: number, contentType: string }>
+  /** `length` bytes from `offset` (to the end when left out), as a stream. */
+  getRange: (key: string, offset: number, length?: number) => Promise<Readable>
+  /** Keys under a prefix, sorted. */
+  list: (prefix: string) => Promise<string[]>
+  /** Deletes every object under a prefix. */
+  removePrefix: (prefix: string) => Promise<void>
   ensureBucket: () => Promise<void>
   /** Lets the store delete objects under each prefix `days` after they were written (replaces every earlier rule). */
   expire: (rules: ReadonlyArray<{ prefix: string, days: number }>) => Promise<void>
@@ -76,6 +90,47 @@ export function createObjectStore ({ endpoint, accessKey, secretKey, region, buc
       try {
         await client.removeObject(bucket, key)
       } catch (err) { throw translate(err, key) }
+    },
+    async putStream (key, body, contentType) {
+      try {
+        await client.putObject(bucket, key, body, undefined, { 'Content-Type': contentType })
+      } catch (err) { throw translate(err, key) }
+    },
+    async putFile (key, path, contentType) {
+      try {
+        await client.fPutObject(bucket, key, path, { 'Content-Type': contentType })
+      } catch (err) { throw translate(err, key) }
+    },
+    async getFile (key, path) {
+      try {
+        await client.fGetObject(bucket, key, path)
+      } catch (err) { throw translate(err, key) }
+    },
+    async stat (key) {
+      try {
+        const s = await client.statObject(bucket, key)
+        return { bytes: s.size, contentType: String(s.metaData['content-type'] ?? 'application/octet-stream') }
+      } catch (err) { throw translate(err, key) }
+    },
+    async getRange (key, offset, length) {
+      try {
+        return await client.getPartialObject(bucket, key, offset, length)
+      } catch (err) { throw translate(err, key) }
+    },
+    async list (prefix) {
+      try {
+        const keys: string[] = []
+        for await (const item of client.listObjectsV2(bucket, prefix, true)) {
+          if (typeof (item as { name?: string }).name === 'string') keys.push((item as { name: string }).name)
+        }
+        return keys.sort()
+      } catch (err) { throw translate(err, prefix) }
+    },
+    async removePrefix (prefix) {
+      const keys = await this.list(prefix)
+      try {
+        if (keys.length > 0) await client.removeObjects(bucket, keys)
+      } catch (err) { throw translate(err, prefix) }
     },
     async ensureBucket () {
       try {

@@ -16,7 +16,10 @@ export function pipelineTopics (topics: Topics, partitions: number, statusRetent
       // and write a tombstone when they forget it. Hourly segments let compaction reach them.
       config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(statusRetentionMs), 'segment.ms': String(3600_000) }
     },
-    { topic: topics.deadLetter, partitions: 1 }
+    { topic: topics.deadLetter, partitions: 1 },
+    { topic: topics.videoSegments, partitions },
+    { topic: topics.videoFaces, partitions },
+    { topic: topics.videoEncoded, partitions }
   ]
 }
 
@@ -39,7 +42,8 @@ export function lifetimes ({ FACEBLUR_RESULT_TTL_HOURS: ttl, FACEBLUR_TASK_MAX_A
   const days = (hours: number): number => Math.max(1, Math.ceil(hours / 24))
   return {
     statusRetentionMs: Math.round((ttl + maxAge) * 3600_000),
-    expiry: [{ prefix: 'results/', days: days(ttl) }, { prefix: 'uploads/', days: days(maxAge + ttl) }]
+    // A video's work objects are deleted when it ends; like uploads, the rule only sweeps leftovers.
+    expiry: [{ prefix: 'results/', days: days(ttl) }, { prefix: 'uploads/', days: days(maxAge + ttl) }, { prefix: 'work/', days: days(maxAge + ttl) }]
   }
 }
 

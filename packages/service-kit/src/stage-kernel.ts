@@ -1,16 +1,16 @@
 import {
-  FaceBlurError, codecs, type BlurResult, type DetectResult, type EventCodec, type ObjectRef, type Stage, type TaskKind,
-  type TaskStatusV1, type Topics
+  FaceBlurError, codecs, type BlurResult, type ConsumerGroups, type DetectResult, type EventCodec, type ObjectRef, type Progress, type Stage,
+  type TaskKind, type TaskStatusV1, type Topics, type VideoResult
 } from '@faceblur/contracts'
 import type { Logger } from 'pino'
 import type { Bus, BusMessage, OutgoingMessage, Subscription } from './bus.js'
 import { deadLetterFor } from './dead-letter.js'
 import type { ObjectStore } from './object-store.js'
 import { withDeadline, withRetries, type RetryPolicy } from './retry.js'
-import { checkSource } from './source-trust.js'
+import { checkSource, type SourcePlace } from './source-trust.js'
 import type { StageMetrics } from './stage-metrics.js'
 
-/** Events a stage consumes: each names its task, the image it works on, and maybe its owner. */
+/** Events a stage consumes: each names its task, the object it works on, and maybe its owner. */
 export interface StageEvent { task_id: string, kind: TaskKind, source: ObjectRef, owner?: string }
 
 /** What one task's work produced. */
@@ -18,12 +18,14 @@ export interface StageOutput {
   /** Events for the next stage (e.g. `faces.detected`). */
   outputs?: OutgoingMessage[]
   /** The task's result: the kernel publishes `SUCCESS` with it. Without one, a later stage ends the task. */
-  result?: DetectResult | BlurResult
+  result?: DetectResult | BlurResult | VideoResult
+  /** How far a long task has got: the kernel publishes a `STARTED` with it. */
+  progress?: Progress
 }
 
 export interface TaskContext {
   log: Logger
-  /** The task's source image, read by the kernel after the trust checks. */
+  /** The task's source, read by the kernel after the trust checks (empty when the stage reads it itself). */
   source: Buffer
   /** Aborted at the task's deadline: long work checks it between steps. */
   signal: AbortSignal
@@ -32,11 +34,21 @@ export interface TaskContext {
 export interface StageDefinition<T extends StageEvent> {
   stage: Stage
   consumes: keyof Topics
+  /** The consumer group: the processes running this definition share the work. */
+  group: keyof ConsumerGroups
   codec: EventCodec<T>
   /** Which events this stage acts on; others are committed and skipped. */
   accepts?: (event: T) => boolean
   /** The entry stage announces (`PENDING`) tasks whose producer did not (bulk producers write `submitted` only). */
   announces?: boolean
+  /** Whether an event starts its task (`STARTED`); false for a video's segments, whose task is already running. Default true. */
+  startsTask?: boolean
+  /** Whether the kernel reads the source into `ctx.source`; false for media a stage streams from the store itself. Default true. */
+  readsSource?: boolean
+  /** Where the source may be (see `checkSource`). Default `upload`. */
+  sourcePlace?: SourcePlace
+  /** Largest source this stage takes; default the kernel's `maxSourceBytes`. */
+  maxSourceBytes?: number
   /** One task's work, from its event and source bytes to its outputs or result. Throws coded errors. */
   process: (event: T, ctx: TaskContext) => Promise<StageOutput>
   /** Clean-up once the task's outputs or its FAILURE are published (e.g. deleting an original). */
@@ -49,7 +61,8 @@ export interface KernelSettings {
   store: ObjectStore
   logger: Logger
   metrics?: StageMetrics
-  names: { topics: Topics, groupId: string }
+  topics: Topics
+  groups: ConsumerGroups
   /** Largest source a task may name (the upload limit). */
   maxSourceBytes: number
   taskTimeoutMs: number
@@ -77,7 +90,9 @@ export const statusMessage = (topics: Topics, status: TaskStatusV1): OutgoingMes
  * messages cannot be published within the retry bound: the bus is down, nothing is committed.
  */
 export async function runStage<T extends StageEvent> (settings: KernelSettings, def: StageDefinition<T>): Promise<Subscription> {
-  const { bus, store, logger, metrics, names: { topics, groupId } } = settings
+  const { bus, store, logger, metrics, topics } = settings
+  const consumes = def.consumes
+  const maxSourceBytes = def.maxSourceBytes ?? settings.maxSourceBytes
   type Task = Pick<StageEvent, 'task_id' | 'kind' | 'owner'>
   const statusOf = (task: Task, rest: Pick<TaskStatusV1, 'status'> & Partial<TaskStatusV1>): OutgoingMessage =>
     statusMessage(topics, {
@@ -99,8 +114,8 @@ export async function runStage<T extends StageEvent> (settings: KernelSettings, 
     const out: OutgoingMessage[] = [{ topic: topics.deadLetter, key: task?.task_id ?? message.key?.slice(0, 256) ?? 'unknown', value: letter }]
     if (task !== undefined) out.push(failure(task, err))
     await publish(out, logger)
-    metrics?.deadLetters.inc({ code: err.code })
-    if (task !== undefined) metrics?.tasks.inc({ outcome: 'FAILURE', code: err.code })
+    metrics?.deadLetters.inc({ consumes, code: err.code })
+    if (task !== undefined) metrics?.tasks.inc({ consumes, outcome: 'FAILURE', code: err.code })
     logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, task_id: task?.task_id, code: err.code, reason: err.message }, 'event refused: sent to the dead-letter topic')
   }
 
@@ -113,7 +128,7 @@ export async function runStage<T extends StageEvent> (settings: KernelSettings, 
     const event = parsed.value
     if (def.accepts !== undefined && !def.accepts(event)) return
     try {
-      checkSource(event.task_id, event.source, { bucket: store.bucket, maxBytes: settings.maxSourceBytes })
+      checkSource(event.task_id, event.source, { bucket: store.bucket, maxBytes: maxSourceBytes, place: def.sourcePlace ?? 'upload' })
     } catch (err) {
       return await refuse(message, coded(err), event)
     }
@@ -121,21 +136,27 @@ export async function runStage<T extends StageEvent> (settings: KernelSettings, 
     const log = logger.child({ task_id: event.task_id, kind: event.kind })
     const t0 = performance.now()
     const announce = def.announces === true && message.headers[ANNOUNCED_HEADER] === undefined
-    await publish([...(announce ? [statusOf(event, { status: 'PENDING' })] : []), statusOf(event, { status: 'STARTED' })], log)
+    const starts = def.startsTask ?? true
+    const opening = [...(announce ? [statusOf(event, { status: 'PENDING' })] : []), ...(starts ? [statusOf(event, { status: 'STARTED' })] : [])]
+    if (opening.length > 0) await publish(opening, log)
 
     let outcome: OutgoingMessage[]
     let failed: FaceBlurError | undefined
     try {
       const done = await withRetries(async () => await withDeadline(settings.taskTimeoutMs, async (signal) => {
-        const source = await store.get(event.source.key, { maxBytes: settings.maxSourceBytes })
+        const source = def.readsSource === false ? Buffer.alloc(0) : await store.get(event.source.key, { maxBytes: maxSourceBytes })
         return await def.process(event, { log, source, signal })
       }), settings.retry, {
         onRetry: (err, attempt, delayMs) => {
-          metrics?.retries.inc({ code: (err as FaceBlurError).code })
+          metrics?.retries.inc({ consumes, code: (err as FaceBlurError).code })
           log.warn({ code: (err as FaceBlurError).code, reason: (err as Error).message, attempt, delayMs }, 'retriable failure; retrying')
         }
       })
-      outcome = [...done.outputs ?? [], ...(done.result === undefined ? [] : [statusOf(event, { status: 'SUCCESS', result: done.result })])]
+      outcome = [
+        ...done.outputs ?? [],
+        ...(done.progress === undefined ? [] : [statusOf(event, { status: 'STARTED', progress: done.progress })]),
+        ...(done.result === undefined ? [] : [statusOf(event, { status: 'SUCCESS', result: done.result })])
+      ]
     } catch (err) {
       failed = coded(err)
       if (failed.code === 'FB_ERR_SOURCE_REFUSED') return await refuse(message, failed, event) // the object was larger than its event said
@@ -157,14 +178,14 @@ export async function runStage<T extends StageEvent> (settings: KernelSettings, 
       await def.afterPublish(event, { failed: failed !== undefined }).catch((err: unknown) => { log.warn({ err }, 'clean-up after the task failed') })
     }
     const ms = Math.round(performance.now() - t0)
-    metrics?.tasks.inc({ outcome: failed === undefined ? 'SUCCESS' : 'FAILURE', code: failed?.code ?? '' })
-    metrics?.seconds.observe(ms / 1000)
-    if (failed === undefined) log.info({ ms }, `${def.stage} done`)
+    metrics?.tasks.inc({ consumes, outcome: failed === undefined ? 'SUCCESS' : 'FAILURE', code: failed?.code ?? '' })
+    metrics?.seconds.observe({ consumes }, ms / 1000)
+    if (failed === undefined) log.info({ ms }, `${def.stage} done${consumes === 'submitted' || consumes === 'facesDetected' ? '' : ` (${consumes})`}`)
     else log.info({ ms, code: failed.code, reason: failed.message }, 'task failed')
   }
 
   return await bus.consume({
-    groupId,
+    groupId: settings.groups[def.group],
     topics: [topics[def.consumes]],
     // A stage's group must never skip work produced before it first joined.
     fromBeginning: true,
@@ -191,6 +212,7 @@ const coded = (err: unknown): FaceBlurError =>
 /** An invalid event's kind is untrusted; it only labels the FAILURE in the task view. */
 function guessKind (raw: Buffer | null): TaskKind {
   try {
-    return (JSON.parse(raw?.toString() ?? '') as { kind?: unknown }).kind === 'blur' ? 'blur' : 'detect'
+    const kind = (JSON.parse(raw?.toString() ?? '') as { kind?: unknown }).kind
+    return kind === 'blur' || kind === 'video' ? kind : 'detect'
   } catch { return 'detect' }
 }

@@ -1,5 +1,9 @@
 // The Kafka and object-store adapters against the real local servers (`npm test` starts them).
 import { randomUUID } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { Client } from 'minio'
 import t from 'tap'
 import { pino } from 'pino'
@@ -24,6 +28,26 @@ t.test('object store: put, get, remove, and a coded error for a missing object',
   await store.remove(key)
   await t.rejects(store.get(key), { code: 'FB_ERR_SOURCE_MISSING', retriable: false })
   t.equal(await store.ready(), true)
+})
+
+t.test('object store: streams, files, ranges, listing and removing a prefix', async (t) => {
+  await store.ensureBucket()
+  const prefix = `test/${randomUUID()}/`
+  const body = Buffer.from('0123456789'.repeat(1000))
+  await store.putStream(`${prefix}a`, Readable.from([body.subarray(0, 4000), body.subarray(4000)]), 'video/mp4')
+  t.same(await store.stat(`${prefix}a`), { bytes: 10_000, contentType: 'video/mp4' })
+  const range = Buffer.concat(await (await store.getRange(`${prefix}a`, 9995, 3)).toArray())
+  t.equal(range.toString(), '567', 'a range is the bytes at that offset')
+  const dir = await mkdtemp(join(tmpdir(), 'store-test-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  await store.getFile(`${prefix}a`, join(dir, 'a'))
+  t.same(await readFile(join(dir, 'a')), body)
+  await writeFile(join(dir, 'b'), 'bee')
+  await store.putFile(`${prefix}b/c`, join(dir, 'b'), 'text/plain')
+  t.same(await store.list(prefix), [`${prefix}a`, `${prefix}b/c`], 'listing is recursive and sorted')
+  await store.removePrefix(prefix)
+  t.same(await store.list(prefix), [])
+  await t.rejects(store.stat(`${prefix}a`), { code: 'FB_ERR_SOURCE_MISSING' })
 })
 
 t.test('object store: an unreachable endpoint is a retriable error', async (t) => {
@@ -74,14 +98,14 @@ t.test('bus: offsets and a group\'s lag', async (t) => {
   t.equal(await bus.lag(`nobody-${randomUUID()}`, topic), 3, 'a group that read nothing lags by everything')
 })
 
-t.test('object store: results and uploads expire by lifecycle rule', async (t) => {
+t.test('object store: results, uploads and video work expire by lifecycle rule', async (t) => {
   const rules = lifetimes({ FACEBLUR_RESULT_TTL_HOURS: 24, FACEBLUR_TASK_MAX_AGE_HOURS: 6 }).expiry
-  t.same(rules, [{ prefix: 'results/', days: 1 }, { prefix: 'uploads/', days: 2 }], 'an upload outlives the longest a task may wait')
+  t.same(rules, [{ prefix: 'results/', days: 1 }, { prefix: 'uploads/', days: 2 }, { prefix: 'work/', days: 2 }], 'an upload outlives the longest a task may wait')
   await store.expire(rules)
   // Read back through a client of its own: what MinIO holds, not what we asked for.
   const url = new URL(config.S3_ENDPOINT)
   const client = new Client({ endPoint: url.hostname, port: Number(url.port), useSSL: url.protocol === 'https:', accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION })
   const held = await client.getBucketLifecycle(store.bucket)
   const byPrefix = Object.fromEntries((held?.Rule ?? []).map((r) => [r.Filter?.Prefix, r.Expiration?.Days]))
-  t.same(byPrefix, { 'results/': 1, 'uploads/': 2 }, 'MinIO holds one rule per prefix with its days')
+  t.same(byPrefix, { 'results/': 1, 'uploads/': 2, 'work/': 2 }, 'MinIO holds one rule per prefix with its days')
 })

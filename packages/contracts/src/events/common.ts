@@ -2,8 +2,10 @@ import { Type, type Static } from '@sinclair/typebox'
 import { TASK_ID_PATTERN } from '../object-keys.js'
 
 export const TaskId = Type.String({ pattern: TASK_ID_PATTERN })
-export const TaskKind = Type.Union([Type.Literal('detect'), Type.Literal('blur')])
+export const TaskKind = Type.Union([Type.Literal('detect'), Type.Literal('blur'), Type.Literal('video')])
 export type TaskKind = Static<typeof TaskKind>
+/** The kinds a still image can be submitted as (`video` takes a video). */
+export type ImageTaskKind = Exclude<TaskKind, 'video'>
 
 /** Where an image lives in the object store. */
 export const ObjectRef = Type.Object({

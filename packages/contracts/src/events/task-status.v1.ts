@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Face, ImageSize } from '../box.js'
 import { ObjectRef, Owner, TaskId, TaskKind, Timestamp } from './common.js'
 import { ModelInfo } from './faces-detected.v1.js'
+import { VideoFaceCounts } from './video.v1.js'
 
 export const TaskState = Type.Union([
   Type.Literal('PENDING'), Type.Literal('STARTED'), Type.Literal('SUCCESS'), Type.Literal('FAILURE')
@@ -9,7 +10,7 @@ export const TaskState = Type.Union([
 export type TaskState = Static<typeof TaskState>
 
 /** Which stage published the transition, in pipeline order. */
-export const Stage = Type.Union([Type.Literal('gateway'), Type.Literal('detector'), Type.Literal('blurrer')])
+export const Stage = Type.Union([Type.Literal('gateway'), Type.Literal('detector'), Type.Literal('blurrer'), Type.Literal('video')])
 export type Stage = Static<typeof Stage>
 
 export const DetectResult = Type.Object({
@@ -28,6 +29,23 @@ export const BlurResult = Type.Object({
 }, { additionalProperties: false })
 export type BlurResult = Static<typeof BlurResult>
 
+export const VideoResult = Type.Object({
+  kind: Type.Literal('video'),
+  object: ObjectRef,
+  frames: Type.Integer({ minimum: 1 }),
+  duration_s: Type.Number({ minimum: 0 }),
+  faces: VideoFaceCounts,
+  model: ModelInfo
+}, { additionalProperties: false })
+export type VideoResult = Static<typeof VideoResult>
+
+/** How far a long task (a video) has got: on its `STARTED` events, growing. */
+export const Progress = Type.Object({
+  frames_done: Type.Integer({ minimum: 0 }),
+  frames_total: Type.Integer({ minimum: 0 })
+}, { additionalProperties: false })
+export type Progress = Static<typeof Progress>
+
 export const TaskError = Type.Object({
   code: Type.String({ pattern: '^FB_ERR_[A-Z0-9_]+$' }),
   message: Type.String()
@@ -42,7 +60,8 @@ export const TaskStatusV1 = Type.Object({
   status: TaskState,
   stage: Stage,
   at: Timestamp,
-  result: Type.Optional(Type.Union([DetectResult, BlurResult])),
+  result: Type.Optional(Type.Union([DetectResult, BlurResult, VideoResult])),
+  progress: Type.Optional(Progress),
   error: Type.Optional(TaskError),
   /**
    * Who may see the task: a hash of the API key that created it (never the key). On every status

@@ -1,14 +1,15 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { BlurOptions } from '../media.js'
+import { BlurOptions, VideoOptions } from '../media.js'
 import { ObjectRef, Owner, TaskId, TaskKind, Timestamp } from './common.js'
 
 /** Per-task options. Every field is optional; the stage's configuration supplies defaults. */
 export const TaskOptions = Type.Object({
-  blur: Type.Optional(BlurOptions)
+  blur: Type.Optional(BlurOptions),
+  video: Type.Optional(VideoOptions)
 }, { additionalProperties: false })
 export type TaskOptions = Static<typeof TaskOptions>
 
-/** `faceblur.tasks.submitted` v1: an image waiting in the bucket and what to do with it. */
+/** `faceblur.tasks.submitted` v1: an image (or, for `video`, a video) waiting in the bucket and what to do with it. */
 export const TaskSubmittedV1 = Type.Object({
   version: Type.Optional(Type.Literal(1)),
   task_id: TaskId,

@@ -5,8 +5,11 @@ import type { FastifyPluginAsync } from 'fastify'
 /**
  * `GET /ws`: a client sends `{"subscribe": ["<task_id>", …]}` and receives, for each task, its
  * current state at once and then every transition as `{"task_id", "status", "stage", …}`; a
- * finished task's message carries the poll endpoint's `result` (for a blur, a link to the image).
+ * finished task's message carries the poll endpoint's `result` (for a blur, a link to the image;
+ * for a video, both), and a running video's carries its `progress`.
  */
+const PROGRESS_EVERY_MS = 250
+
 export const liveStatusRoutes: FastifyPluginAsync = async (app) => {
   app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
     const unsubscribe = new Map<string, () => void>()
@@ -21,8 +24,17 @@ export const liveStatusRoutes: FastifyPluginAsync = async (app) => {
       for (const id of parsed.value.subscribe) {
         if (!isTaskId(id)) { send({ type: 'error', task_id: id, error: { code: 'FB_ERR_TASK_ID_INVALID', message: 'not a task id' } }); continue }
         if (unsubscribe.has(id)) continue
-        // Watch first, then read: a transition between the two cannot be missed.
-        unsubscribe.set(id, app.view.watch(id, (s) => send(wsStatusMessage(s))))
+        // Watch first, then read: a transition between the two cannot be missed. A video's progress
+        // is sent at most every PROGRESS_EVERY_MS; every other transition at once.
+        let lastProgress = 0
+        unsubscribe.set(id, app.view.watch(id, (s) => {
+          if (s.status === 'STARTED' && s.progress !== undefined) {
+            const now = Date.now()
+            if (now - lastProgress < PROGRESS_EVERY_MS) return
+            lastProgress = now
+          }
+          send(wsStatusMessage(s))
+        }))
         const current = app.view.get(id)
         if (current === undefined || !visibleTo(current, request.owner)) {
           unsubscribe.get(id)?.()

@@ -1,4 +1,5 @@
 import { FaceBlurError, isTaskId, resultKey, taskResultResponse, type TaskResultResponse, type TaskStatusV1 } from '@faceblur/contracts'
+import parseRange from 'range-parser'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { visibleTo } from '../auth.js'
@@ -26,17 +27,36 @@ export const taskResultRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return taskResultResponse(status)
   })
 
-  /** The blurred image as bytes with its content type: an addition beside the base64 answer. */
+  /**
+   * The blurred image or video as bytes with its content type: an addition beside the base64
+   * answer. A video streams from the store and takes a single HTTP byte range (players seek with it).
+   */
   app.get('/results/:task_id', { schema: resultImageSchema }, async (request, reply) => {
     const status = knownTask(app, request.params.task_id, request.owner)
-    if (status.status !== 'SUCCESS' || status.result?.kind !== 'blur') {
+    if (status.status !== 'SUCCESS' || (status.result?.kind !== 'blur' && status.result?.kind !== 'video')) {
       throw new FaceBlurError('FB_ERR_RESULT_NOT_READY', status.status === 'SUCCESS'
         ? 'detection tasks have no image result; use /task_result'
         : `the task is ${status.status}`)
     }
     // Only ever results/{task_id}, whatever the event said, and never sniffed into something else.
-    const image = await app.store.get(resultKey(status.task_id))
-    return await reply.type(status.result.object.content_type).header('x-content-type-options', 'nosniff')
-      .header('cache-control', 'private, max-age=3600').send(image)
+    const key = resultKey(status.task_id)
+    void reply.type(status.result.object.content_type).header('x-content-type-options', 'nosniff').header('cache-control', 'private, max-age=3600')
+    if (status.result.kind === 'blur') return await reply.send(await app.store.get(key))
+
+    const { bytes } = await app.store.stat(key)
+    void reply.header('accept-ranges', 'bytes')
+    const header = request.headers.range
+    const ranges = header === undefined ? undefined : parseRange(bytes, header, { combine: true })
+    if (ranges === -1) {
+      void reply.header('content-range', `bytes */${bytes}`)
+      throw new FaceBlurError('FB_ERR_RANGE_NOT_SATISFIABLE', `the range "${header?.slice(0, 100)}" is outside the ${bytes} bytes of the result`)
+    }
+    // A malformed header (-2) or several ranges get the whole video, as RFC 9110 allows.
+    if (ranges === undefined || ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) {
+      return await reply.header('content-length', bytes).send(await app.store.getRange(key, 0))
+    }
+    const { start, end } = ranges[0]!
+    return await reply.code(206).header('content-range', `bytes ${start}-${end}/${bytes}`).header('content-length', end - start + 1)
+      .send(await app.store.getRange(key, start, end - start + 1))
   })
 }

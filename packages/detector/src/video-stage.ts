@@ -1,0 +1,69 @@
+import { join } from 'node:path'
+import { codecs, workPrefix, type Box, type Topics, type VideoFacesV1, type VideoSegmentV1 } from '@faceblur/contracts'
+import type { ObjectStore, StageDefinition } from '@faceblur/service-kit'
+import { withScratch, type Ffmpeg, type FrameFormat } from '@faceblur/video'
+import type { Detector } from './detector.js'
+
+/**
+ * The detector's video stage: one segment in, the boxes of each of its frames out (to the
+ * blurrers). It also detects the last `window` frames of the segment before and the first of the
+ * segment after, so the blurrer can carry a face's box across the cut.
+ */
+export function detectorVideoStage (deps: { store: ObjectStore, detector: Detector, topics: Topics, ffmpeg: Ffmpeg, window: number, maxBytes: number }): StageDefinition<VideoSegmentV1> {
+  const { store, detector, topics, ffmpeg, window } = deps
+  return {
+    stage: 'detector',
+    consumes: 'videoSegments',
+    group: 'videoDetector',
+    codec: codecs.videoSegment,
+    startsTask: false,
+    readsSource: false,
+    sourcePlace: 'work',
+    maxSourceBytes: deps.maxBytes,
+    async process (segment, { signal, log }) {
+      const { width, height, rotation } = segment.video
+      const format: FrameFormat = { width, height, rotation }
+      const boxesOf = async (rgb: Buffer): Promise<Box[]> => (await detector.detectFrame({ rgb, width, height }, signal)).faces.map((f) => f.box)
+      return await withScratch(async (dir) => {
+        const t0 = performance.now()
+        const fetch = async (key: string, name: string): Promise<string> => {
+          const path = join(dir, name)
+          await store.getFile(key, path)
+          return path
+        }
+        const frames: Box[][] = []
+        let before = 0
+        if (window > 0 && segment.context.before !== undefined) {
+          // Only the last `window` frames of the segment before are kept (and detected).
+          const tail: Buffer[] = []
+          for await (const frame of ffmpeg.frames(await fetch(segment.context.before.key, 'before.mkv'), format, signal)) {
+            tail.push(frame)
+            if (tail.length > window) tail.shift()
+          }
+          for (const frame of tail) frames.push(await boxesOf(frame))
+          before = tail.length
+        }
+        for await (const frame of ffmpeg.frames(await fetch(segment.source.key, 'segment.mkv'), format, signal)) frames.push(await boxesOf(frame))
+        const own = frames.length - before
+        let after = 0
+        if (window > 0 && segment.context.after !== undefined) {
+          for await (const frame of ffmpeg.frames(await fetch(segment.context.after.key, 'after.mkv'), format, signal)) {
+            frames.push(await boxesOf(frame))
+            if (++after >= window) break
+          }
+        }
+        log.debug({ segment: segment.segment.index, frames: own, before, after, ms: Math.round(performance.now() - t0) }, 'segment detected')
+        const event: VideoFacesV1 = {
+          ...segment,
+          frames,
+          context_frames: { before, after },
+          model: detector.model,
+          detected_at: new Date().toISOString()
+        }
+        return { outputs: [{ topic: topics.videoFaces, key: `${segment.task_id}/${segment.segment.index}`, value: codecs.videoFaces.encode(event) }] }
+      })
+    },
+    // A failed segment fails the video: its work objects go, and the other segments then find nothing to do.
+    afterPublish: async (segment, { failed }) => { if (failed) await store.removePrefix(workPrefix(segment.task_id)) }
+  }
+}
