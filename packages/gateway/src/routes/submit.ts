@@ -85,9 +85,13 @@ export const submitRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const contentType = VIDEO_CONTAINERS[container].contentType
     let bytes = 0
     const body = Readable.from((async function * () {
+      bytes += head.length
       yield head
-      for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) yield next.value
-    })()).on('data', (chunk: Buffer) => { bytes += chunk.length })
+      for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
+        bytes += next.value.length
+        yield next.value
+      }
+    })())
     await withIdleTimeout(part.file, idleMs, async () => { await app.store.putStream(key, body, contentType) })
     if (part.file.truncated) {
       await app.store.remove(key).catch(() => {})
