@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The newcomer's two commands, behind `npm start` and `npm test`:
-#   start: install, build, fetch the model, start Kafka + MinIO, run the three services
-#   test:  install, build, fetch the model, start Kafka + MinIO, run every package's tests
+#   start: install, build, fetch the model, FFmpeg, start Kafka + MinIO, run the four services
+#   test:  install, build, fetch the model, FFmpeg, start Kafka + MinIO, run every package's tests
 # Everything heavy is cached in ${FACEBLUR_CACHE_DIR:-~/.cache/faceblur} and reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,12 +64,25 @@ if [ "${1:-}" = test ]; then
   echo "FACEBLUR_INT8_MODEL_PATH=$FACEBLUR_INT8_MODEL_PATH" >&2
 fi
 
+# FFmpeg (Debian's 5.1) cuts, decodes, encodes and joins videos; images need none of it.
+if ! command -v "${FACEBLUR_FFMPEG:-ffmpeg}" >/dev/null || ! command -v "${FACEBLUR_FFPROBE:-ffprobe}" >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    step "installing Debian's ffmpeg for video tasks"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >&2
+  elif [ "${1:-}" = test ]; then
+    echo "The video tests need FFmpeg: apt-get install ffmpeg, or set FACEBLUR_FFMPEG and FACEBLUR_FFPROBE" >&2
+    exit 1
+  else
+    echo "FFmpeg is missing: images work, video tasks will fail (apt-get install ffmpeg)" >&2
+  fi
+fi
+
 step "Kafka and MinIO"
 node scripts/infra.mjs up >&2
 
 case "${1:-}" in
   start)
-    step "starting gateway, detector and blurrer (Ctrl-C stops them; Kafka and MinIO keep running: npm run infra down)"
+    step "starting gateway, detector, blurrer and video (Ctrl-C stops them; Kafka and MinIO keep running: npm run infra down)"
     exec node scripts/services.mjs
     ;;
   test)

@@ -90,7 +90,7 @@ export async function connect (namespace: string): Promise<Pipeline> {
  * What a bulk producer does: put the image in the bucket, then produce `submitted`. With
  * `store: false` the image is never put (a producer that forgot it).
  */
-export async function submitDirect (p: Pipeline, kind: 'detect' | 'blur', image: Buffer, contentType = 'image/jpeg', { store = true } = {}): Promise<string> {
+export async function submitDirect (p: Pipeline, kind: 'detect' | 'blur' | 'video', image: Buffer, contentType = 'image/jpeg', { store = true } = {}): Promise<string> {
   const taskId = randomUUID()
   const key = `uploads/${taskId}`
   if (store) await p.store.put(key, image, contentType)

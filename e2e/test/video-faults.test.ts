@@ -1,0 +1,94 @@
+// Video faults: one video's segments shared by two detectors, one of them killed mid-video; poison
+// on each video topic; a forged segment source. Nothing accepted may be lost or left stuck.
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import { codecs, type TaskStatusV1, type VideoSegmentV1 } from '@faceblur/contracts'
+import { namespace, start, type RunningService } from '../support/harness.js'
+import { connect, submitDirect } from '../support/status-watcher.js'
+import { makeClip, probe } from '../support/video.js'
+
+const pipeline = await connect(namespace)
+const dir = await mkdtemp(join(tmpdir(), 'faceblur-video-faults-'))
+// One-second segments; a short session, so a killed detector's partitions move on quickly.
+const env = { FACEBLUR_VIDEO_SEGMENT_S: '1', FACEBLUR_KAFKA_SESSION_TIMEOUT_S: '6' }
+const services: RunningService[] = []
+const finished = (s: TaskStatusV1): boolean => s.status === 'SUCCESS' || s.status === 'FAILURE'
+const segmentsDone = (svc: RunningService): number => svc.lines.filter((l) => l.includes('detector done (videoSegments)')).length
+
+t.before(async () => {
+  services.push(...await Promise.all([start('video', env), start('blurrer', env)]))
+})
+t.teardown(async () => {
+  await Promise.all(services.map(async (s) => await s.stop()))
+  await pipeline.close()
+  await rm(dir, { recursive: true, force: true })
+  setTimeout(() => { process.exit() }, 5000).unref()
+})
+
+t.test('two detectors share one video; one killed mid-video loses nothing', async (t) => {
+  const [a, b] = await Promise.all([start('detector', env), start('detector', env)])
+  services.push(a)
+  const clip = await makeClip(dir, 'eight.mp4', { seconds: 8, fps: 25, gop: 25 })
+  const id = await submitDirect(pipeline, 'video', clip, 'video/mp4')
+  // Kill the second detector as soon as both have done a segment of this video: it is then in
+  // the middle of another (each segment is one event; its offset is committed only when done).
+  const deadline = Date.now() + 120_000
+  while ((segmentsDone(a) === 0 || segmentsDone(b) === 0) && Date.now() < deadline) {
+    if (pipeline.statuses.get(id) !== undefined && finished(pipeline.statuses.get(id)!)) break
+    await sleep(50)
+  }
+  const before = { a: segmentsDone(a), b: segmentsDone(b) }
+  t.ok(before.a > 0 && before.b > 0, `both detectors worked on the one video (${before.a} and ${before.b} segments)`)
+  b.child.kill('SIGKILL')
+  await pipeline.waitFor([id], finished, 180_000).catch(() => {})
+  const final = pipeline.statuses.get(id)
+  t.comment(`fault detector-killed-mid-video: ${final?.status ?? 'lost'}; segments by a ${segmentsDone(a)}, by b ${before.b} before it was killed`)
+  t.equal(final?.status, 'SUCCESS', `the video finished: ${JSON.stringify(final?.error ?? '')}`)
+  t.ok(segmentsDone(a) > before.a, 'the survivor took the rest')
+  const result = final?.result
+  t.equal(result?.kind === 'video' ? result.frames : 0, 200, 'every frame is in the result')
+  const out = await probe(dir, await pipeline.store.get(`results/${id}`))
+  t.equal(out.frames, 200)
+})
+
+t.test('poison on each video topic: dead-lettered, its task failed, the stages go on', async (t) => {
+  const victim = randomUUID()
+  await pipeline.store.put(`results/${victim}`, Buffer.from('someone else\'s result'), 'video/mp4')
+  const forged = randomUUID()
+  const segment: VideoSegmentV1 = {
+    task_id: forged,
+    kind: 'video',
+    source: { bucket: pipeline.store.bucket, key: `results/${victim}`, content_type: 'video/x-matroska', bytes: 10 },
+    segment: { index: 0, count: 1, first_frame: 0, frames: 1 },
+    context: {},
+    video: { width: 64, height: 64, fps: '25/1', frames: 1, duration_s: 0.04, rotation: 0 }
+  }
+  const invalid = { segments: randomUUID(), faces: randomUUID(), encoded: randomUUID() }
+  const before = pipeline.deadLetters.length
+  await pipeline.bus.publish([
+    { topic: pipeline.topics.videoSegments, key: `${forged}/0`, value: codecs.videoSegment.encode(segment) },
+    { topic: pipeline.topics.videoSegments, key: 'junk', value: Buffer.from('{"task_id": oops') },
+    ...Object.entries(invalid).map(([topic, id]) => ({
+      topic: pipeline.topics[topic === 'segments' ? 'videoSegments' : topic === 'faces' ? 'videoFaces' : 'videoEncoded'],
+      key: id,
+      value: Buffer.from(JSON.stringify({ task_id: id, kind: 'video', source: {} }))
+    }))
+  ])
+  const ids = [forged, ...Object.values(invalid)]
+  await pipeline.waitFor(ids, finished, 60_000).catch(() => {})
+  t.match(pipeline.statuses.get(forged), { status: 'FAILURE', error: { code: 'FB_ERR_SOURCE_REFUSED' } }, 'a segment naming another task\'s result is refused')
+  for (const id of Object.values(invalid)) t.match(pipeline.statuses.get(id), { status: 'FAILURE', error: { code: 'FB_ERR_EVENT_INVALID' } }, 'an invalid event fails its task')
+  const deadline = Date.now() + 15_000
+  while (pipeline.deadLetters.length - before < 5 && Date.now() < deadline) await sleep(200)
+  t.equal(pipeline.deadLetters.length - before, 5, 'each poison event has its dead letter')
+  t.same(await pipeline.store.get(`results/${victim}`), Buffer.from('someone else\'s result'), 'the other task\'s result is untouched')
+
+  // Still serving: a fresh video goes all the way through.
+  const id = await submitDirect(pipeline, 'video', await makeClip(dir, 'after.mp4', { seconds: 1 }), 'video/mp4')
+  await pipeline.waitFor([id], finished, 120_000).catch(() => {})
+  t.equal(pipeline.statuses.get(id)?.status, 'SUCCESS', 'a new video succeeds afterwards')
+})
