@@ -1,0 +1,88 @@
+// Temporal safety, shown on the blurrer's real video stage (FFmpeg, sharp, MinIO): the detections
+// of one frame are taken away, and that frame's faces are still blurred, because each face's box is
+// carried to the frames around it. With the window at 0 the same frame keeps its faces, so the test
+// can tell.
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import t from 'tap'
+import { blurrerVideoStage } from '@faceblur/blurrer'
+import { createDetector, openModel } from '@faceblur/detector'
+import { namesFor, workKeys, type Box, type VideoEncodedV1, type VideoFacesV1 } from '@faceblur/contracts'
+import { loadEnvConfig, SharedEnv, storeFromConfig } from '@faceblur/service-kit'
+import { createFfmpeg } from '@faceblur/video'
+import { detailEnergy, gray } from '../support/pixels.js'
+import { frameAt, makeClip } from '../support/video.js'
+
+const modelPath = process.env.FACEBLUR_MODEL_PATH
+if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set: run the tests with `npm test`')
+const store = storeFromConfig(loadEnvConfig(SharedEnv, process.env))
+const ffmpeg = createFfmpeg({ ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' })
+const dir = await mkdtemp(join(tmpdir(), 'faceblur-temporal-'))
+const session = await openModel(modelPath, 'cpu')
+const detector = createDetector(session, 'yolov8n-face', { confidence: 0.25, iou: 0.45, maxPixels: 64e6 })
+t.teardown(async () => {
+  await session.release()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const MISSED = 12
+const width = 640
+const height = 360
+
+/** Runs the blurrer's video stage on one segment whose frame MISSED has no detections; returns that frame of the output. */
+async function blurWithGap (clip: Buffer, frames: Box[][], window: number): Promise<Buffer> {
+  const taskId = randomUUID()
+  const key = workKeys.segment(taskId, 0)
+  await store.put(key, clip, 'video/mp4')
+  const stage = blurrerVideoStage({
+    store,
+    topics: namesFor('').topics,
+    ffmpeg,
+    options: { defaults: { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, window, preset: 'veryfast', crf: 20, maxBytes: 1e9 }
+  })
+  const event: VideoFacesV1 = {
+    task_id: taskId,
+    kind: 'video',
+    source: { bucket: store.bucket, key, content_type: 'video/mp4', bytes: clip.length },
+    segment: { index: 0, count: 1, first_frame: 0, frames: frames.length },
+    context: {},
+    video: { width, height, fps: '25/1', frames: frames.length, duration_s: 1, rotation: 0 },
+    frames: frames.map((boxes, i) => i === MISSED ? [] : boxes),
+    context_frames: { before: 0, after: 0 },
+    model: detector.model,
+    detected_at: new Date().toISOString()
+  }
+  const out = await stage.process(event, { log: pino({ level: 'silent' }), source: Buffer.alloc(0), signal: new AbortController().signal })
+  const encoded = JSON.parse(out.outputs![0]!.value!.toString()) as VideoEncodedV1
+  const video = await store.get(encoded.source.key)
+  await store.removePrefix(`work/${taskId}/`)
+  return await frameAt(dir, video, MISSED)
+}
+
+t.test('a face missed in one frame between hits is still blurred there', async (t) => {
+  const clip = await makeClip(dir, 'one.mp4', { seconds: 1, fps: 25, gop: 25, audio: false })
+  const frames: Box[][] = []
+  for await (const rgb of ffmpeg.frames(join(dir, 'one.mp4'), { width, height, rotation: 0 })) {
+    frames.push((await detector.detectFrame({ rgb, width, height })).faces.map((f) => f.box))
+  }
+  t.equal(frames.length, 25)
+  t.ok(frames.every((f) => f.length === 2), 'the detector finds both faces in every frame')
+  const original = await gray(await frameAt(dir, clip, MISSED))
+  const inner = frames[MISSED]!.map(([x1, y1, x2, y2]): Box => {
+    const w = x2 - x1
+    const h = y2 - y1
+    return [x1 + Math.round(w * 0.25), y1 + Math.round(h * 0.25), x2 - Math.round(w * 0.25), y2 - Math.round(h * 0.25)]
+  })
+  const loss = async (frame: Buffer): Promise<number[]> => {
+    const g = await gray(frame)
+    return inner.map((box) => detailEnergy(original, box) / detailEnergy(g, box))
+  }
+
+  const carried = await loss(await blurWithGap(clip, frames, 2))
+  t.ok(carried.every((r) => r > 4), `window 2: both faces blurred in the frame with no detections (detail down ${carried.map((r) => r.toFixed(0)).join('×, ')}×)`)
+  const bare = await loss(await blurWithGap(clip, frames, 0))
+  t.ok(bare.every((r) => r < 2), `window 0: the same frame keeps its faces (detail ratio ${bare.map((r) => r.toFixed(1)).join(', ')}), so the test can fail`)
+})
