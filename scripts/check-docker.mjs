@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Checks docker-compose.yml and the services' Dockerfiles against the services' own config
 // schemas, without a Docker engine:
-//   - every environment variable compose gives gateway, detector, blurrer and init, and every ENV
+//   - every environment variable compose gives gateway, detector, blurrer, video and init, and every ENV
 //     a Dockerfile sets, is one that service's schema reads (a typo would be silently ignored);
 //   - every `build.dockerfile` exists;
 //   - with the `docker compose` client installed, `docker compose config` accepts the file alone and
@@ -78,7 +78,8 @@ const schemas = {
   init: SharedEnv, // runs service-kit's provisioning with the shared settings
   gateway: (await load('packages/gateway/dist/config.js')).GatewayEnv,
   detector: (await load('packages/detector/dist/config.js')).DetectorEnv,
-  blurrer: (await load('packages/blurrer/dist/config.js')).BlurrerEnv
+  blurrer: (await load('packages/blurrer/dist/config.js')).BlurrerEnv,
+  video: (await load('packages/video/dist/config.js')).VideoEnv
 }
 
 for (const [service, schema] of Object.entries(schemas)) {
@@ -95,7 +96,7 @@ for (const [service, dockerfile] of Object.entries(compose.dockerfiles)) {
 // ---- the Dockerfiles' ENV lines ----------------------------------------------------------------
 const { NODE_FLAGS } = await import('./services.mjs')
 const runtimeOnly = new Set(['NODE_ENV']) // read by node and libraries, not by the config schema
-for (const service of ['gateway', 'detector', 'blurrer']) {
+for (const service of ['gateway', 'detector', 'blurrer', 'video']) {
   const path = `packages/${service}/Dockerfile`
   const text = readFileSync(join(repo, path), 'utf8').replace(/\\\n/g, ' ')
   const stages = text.split(/^FROM /m).slice(1)

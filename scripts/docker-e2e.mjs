@@ -2,12 +2,12 @@
 // `npm run docker:e2e`: proves docker-compose.yml on this machine. It makes sure a Docker Engine
 // and the Compose and Buildx plugins are there (scripts/docker/engine.mjs), that the base images
 // are present, pulled, or built as local stand-ins (scripts/docker/standins.mjs), then runs
-// `docker compose up --build --wait` as its own project, sends one detect and one blur through the
-// published port, checks the answers, and always ends with `docker compose down --volumes`.
+// `docker compose up --build --wait` as its own project, sends one detect, one blur and one video
+// through the published port, checks the answers, and always ends with `docker compose down --volumes`.
 // Prints `docker e2e: ok` and what it built; exits non-zero on any failure.
-import { existsSync, readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
 import { ensureDocker } from './docker/engine.mjs'
 import { capture, run, say, sleep } from './docker/exec.mjs'
 import { baseImages, ensureBaseImages } from './docker/standins.mjs'
@@ -24,11 +24,31 @@ const seed = join(repo, '..', 'shared', 'fixtures', 'seed_test.jpg')
 
 async function submit (path, file) {
   const form = new FormData()
-  form.append('file', new Blob([readFileSync(file)], { type: 'image/jpeg' }), 'seed_test.jpg')
+  form.append('file', new Blob([readFileSync(file)]), basename(file))
   const res = await fetch(`${API}${path}`, { method: 'POST', body: form })
   const body = await res.json()
   if (res.status !== 200 || typeof body.task_id !== 'string') throw new Error(`POST ${path} answered ${res.status} ${JSON.stringify(body)}`)
   return body.task_id
+}
+
+/**
+ * One video through every image that runs FFmpeg: a two-second clip (FFmpeg's test pattern and a
+ * tone, made inside the video container) is cut, detected, blurred, joined, and read back by range.
+ */
+async function exerciseVideo (compose, dir) {
+  await compose(['exec', '-T', 'video', 'ffmpeg', '-hide_banner', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=10',
+    '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '2', '-c:v', 'libx264', '-g', '10', '-c:a', 'aac', '/tmp/clip.mkv'])
+  const clip = join(dir, 'clip.mkv')
+  await compose(['cp', 'video:/tmp/clip.mkv', clip])
+  const id = await submit('/blur_video', clip)
+  const done = await finished(id)
+  if (done.result?.frames !== 20) throw new Error(`the video came back with ${done.result?.frames} frames, expected 20: ${JSON.stringify(done.result)}`)
+  const res = await fetch(`${API}/results/${id}`, { headers: { range: 'bytes=0-7' } })
+  const head = Buffer.from(await res.arrayBuffer())
+  if (res.status !== 206 || res.headers.get('content-type') !== 'video/mp4' || head.subarray(4, 8).toString() !== 'ftyp') {
+    throw new Error(`GET /results with a range answered ${res.status} ${res.headers.get('content-type')} ${head.toString('hex')}, expected 206 and an MP4's first bytes`)
+  }
+  say(`video: SUCCESS, ${done.result.frames} frames, /results answered a range with 206`)
 }
 
 async function finished (taskId, timeoutMs = 120_000) {
@@ -87,8 +107,14 @@ async function main () {
     await composeShown(['up', '--build', '--detach', '--wait', '--wait-timeout', String(WAIT_S), '--quiet-pull'])
     say(`every service healthy after ${Math.round((Date.now() - upStarted) / 1000)} s`)
     await exercise()
+    const scratch = mkdtempSync(join(tmpdir(), 'faceblur-docker-e2e-'))
+    try {
+      await exerciseVideo(compose, scratch)
+    } finally {
+      rmSync(scratch, { recursive: true, force: true })
+    }
     const sizes = []
-    for (const service of ['gateway', 'detector', 'blurrer']) {
+    for (const service of ['gateway', 'detector', 'blurrer', 'video']) {
       const id = (await compose(['images', '--quiet', service])).trim().split('\n')[0]
       const bytes = Number(await capture('docker', ['image', 'inspect', '--format', '{{.Size}}', id], { env }))
       sizes.push(`${service} ${Math.round(bytes / 1e6)} MB`)

@@ -11,7 +11,9 @@ drop.addEventListener('drop', (e) => {
   drop.classList.remove('over')
   if (e.dataTransfer.files.length > 0) fileInput.files = e.dataTransfer.files
 })
-form.addEventListener('change', () => { $('blur-options').disabled = form.kind.value !== 'blur' })
+form.addEventListener('change', () => { $('blur-options').disabled = form.kind.value === 'detect' })
+
+const ROUTES = { blur: 'blur_faces', detect: 'detect_faces', video: 'blur_video' }
 
 function say (text) {
   const li = document.createElement('li')
@@ -31,15 +33,16 @@ form.addEventListener('submit', async (e) => {
   $('error').hidden = true
   $('status').replaceChildren()
   $('results').hidden = true
+  $('progress-line').hidden = true
   $('go').disabled = true
   const kind = form.kind.value
   const key = form.key.value.trim()
   const headers = key ? { 'x-api-key': key } : {}
-  const query = kind === 'blur' ? `?mode=${form.mode.value}&shape=${form.shape.value}` : ''
+  const query = kind === 'detect' ? '' : `?mode=${form.mode.value}&shape=${form.shape.value}`
   const body = new FormData()
   body.append('file', file)
   say(`uploading ${file.name} (${Math.round(file.size / 1024)} KiB)`)
-  const res = await fetch(`/${kind === 'blur' ? 'blur_faces' : 'detect_faces'}${query}`, { method: 'POST', body, headers })
+  const res = await fetch(`/${ROUTES[kind]}${query}`, { method: 'POST', body, headers })
   const answer = await res.json()
   if (!res.ok) return fail(`${answer.error.code}: ${answer.error.message}`)
   say(`task ${answer.task_id}`)
@@ -54,7 +57,10 @@ function follow (taskId, kind, file, key, headers) {
   ws.onmessage = async (event) => {
     const m = JSON.parse(event.data)
     if (m.type === 'error') { ws.close(); return fail(`${m.error.code}: ${m.error.message}`) }
-    say(`${m.status} (${m.stage})`)
+    if (m.progress) progress(m.progress)
+    // A video's progress repeats STARTED: one line per state and stage, the bar for the frames.
+    const line = `${m.status} (${m.stage})`
+    if ($('status').lastElementChild?.textContent !== line) say(line)
     if (m.status === 'FAILURE') { ws.close(); return fail(`${m.error.code}: ${m.error.message}`) }
     if (m.status !== 'SUCCESS') return
     ws.close()
@@ -63,7 +69,39 @@ function follow (taskId, kind, file, key, headers) {
   }
 }
 
+function progress ({ frames_done: done, frames_total: total }) {
+  $('progress-line').hidden = false
+  $('progress').max = Math.max(1, total)
+  $('progress').value = done
+  $('progress-text').textContent = `${done} / ${total}`
+}
+
+/** A video: the upload and the result side by side, both playable (the result is fetched by range as it plays). */
+async function showVideo (taskId, file, message, headers) {
+  for (const id of ['before', 'boxes', 'after']) $(id).hidden = true
+  const before = $('before-video')
+  before.hidden = false
+  before.src = URL.createObjectURL(file)
+  const after = $('after-video')
+  after.hidden = false
+  // A <video> cannot send an API key header: with a key the result is fetched whole first.
+  after.src = headers['x-api-key'] ? URL.createObjectURL(await (await fetch(message.result_url, { headers })).blob()) : message.result_url
+  progress({ frames_done: message.result.frames, frames_total: message.result.frames })
+  const faces = message.result.faces
+  $('before-caption').textContent = `Before: ${message.result.frames} frames, ${message.result.duration_s} s`
+  $('after-caption').textContent = `After: faces blurred in ${faces.frames_with_faces} frames (at most ${faces.max_in_a_frame} in one)`
+  $('after-figure').hidden = false
+  const download = $('download')
+  download.href = after.src
+  download.download = `blurred-${file.name.replace(/\.[^.]*$/, '')}.mp4`
+  $('results').hidden = false
+}
+
 async function show (taskId, kind, file, message, headers) {
+  if (kind === 'video') return await showVideo(taskId, file, message, headers)
+  for (const id of ['before', 'boxes', 'after']) $(id).hidden = false
+  for (const id of ['before-video', 'after-video']) $(id).hidden = true
+  $('after-caption').textContent = 'After'
   const before = $('before')
   before.src = URL.createObjectURL(file)
   await before.decode()
