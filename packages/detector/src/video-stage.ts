@@ -22,8 +22,11 @@ export function detectorVideoStage (deps: { store: ObjectStore, detector: Detect
     maxSourceBytes: deps.maxBytes,
     async process (segment, { signal, log }) {
       const { width, height, rotation } = segment.video
-      const format: FrameFormat = { width, height, rotation }
-      const boxesOf = async (rgb: Buffer): Promise<Box[]> => (await detector.detectFrame({ rgb, width, height }, signal)).faces.map((f) => f.box)
+      // Frames come decoded at the scale the detector would shrink them to; boxes go back to full size.
+      const scale = detector.frameScale(width, height)
+      const format: FrameFormat = { width: Math.max(2, Math.round(width * scale)), height: Math.max(2, Math.round(height * scale)), rotation }
+      const boxesOf = async (rgb: Buffer): Promise<Box[]> => (await detector.detectFrame({ rgb, width: format.width, height: format.height }, signal))
+        .faces.map((f) => toFullSize(f.box, format.width / width, format.height / height, width, height))
       return await withScratch(async (dir) => {
         const t0 = performance.now()
         const fetch = async (key: string, name: string): Promise<string> => {
@@ -66,4 +69,13 @@ export function detectorVideoStage (deps: { store: ObjectStore, detector: Detect
     // A failed segment fails the video: its work objects go, and the other segments then find nothing to do.
     afterPublish: async (segment, { failed }) => { if (failed) await store.removePrefix(workPrefix(segment.task_id)) }
   }
+}
+
+/** A box found on a scaled frame, in the full frame's pixels, rounded outwards (never smaller). */
+export function toFullSize ([x1, y1, x2, y2]: Box, sx: number, sy: number, width: number, height: number): Box {
+  if (sx === 1 && sy === 1) return [x1, y1, x2, y2]
+  return [
+    Math.max(0, Math.floor(x1 / sx)), Math.max(0, Math.floor(y1 / sy)),
+    Math.min(width, Math.ceil(x2 / sx)), Math.min(height, Math.ceil(y2 / sy))
+  ]
 }

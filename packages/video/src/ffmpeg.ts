@@ -139,16 +139,25 @@ export function createFfmpeg (tools: FfmpegTools) {
       const done = exited(child, ffmpeg)
       const stop = (): void => { child.kill('SIGKILL') }
       signal?.addEventListener('abort', stop, { once: true })
+      // Chunks (64 KiB from the pipe) are gathered and copied once per frame: concatenating as
+      // they came copied a 1080p frame's bytes about 50 times over.
+      let chunks: Buffer[] = []
+      let have = 0
       let pending: Buffer = Buffer.alloc(0)
       let finished = false
       try {
         for await (const chunk of child.stdout) {
-          pending = pending.length === 0 ? chunk as Buffer : Buffer.concat([pending, chunk as Buffer])
-          while (pending.length >= size) {
-            yield Buffer.from(pending.subarray(0, size))
-            pending = pending.subarray(size)
-          }
+          chunks.push(chunk as Buffer)
+          have += (chunk as Buffer).length
+          if (have < size) continue
+          pending = Buffer.concat(chunks, have)
+          let at = 0
+          for (; at + size <= pending.length; at += size) yield pending.subarray(at, at + size)
+          pending = pending.subarray(at)
+          chunks = pending.length === 0 ? [] : [pending]
+          have = pending.length
         }
+        pending = Buffer.concat(chunks, have)
         const code = await done
         finished = true
         signal?.throwIfAborted()

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import {
   FaceBlurError, codecs, workKeys, workPrefix, type ObjectRef, type TaskSubmittedV1, type Topics, type VideoInfo, type VideoSegmentV1
 } from '@faceblur/contracts'
-import { removeOriginal, type ObjectStore, type OutgoingMessage, type StageDefinition } from '@faceblur/service-kit'
+import { checkSourceSize, removeOriginal, type ObjectStore, type OutgoingMessage, type StageDefinition } from '@faceblur/service-kit'
 import type { Ffmpeg } from './ffmpeg.js'
 import { segmentsFrom, type VideoPlan } from './plan.js'
 import { checkVideo, type VideoLimits } from './probe.js'
@@ -38,6 +38,8 @@ export function splitterStage (deps: { store: ObjectStore, topics: Topics, ffmpe
     async process (task, { signal, log }) {
       return await withScratch(async (dir) => {
         const input = join(dir, 'input')
+        // The event's size was checked; the object's is checked too before a byte is read (as for images).
+        checkSourceSize((await store.stat(task.source.key)).bytes, options.maxBytes)
         await store.getFile(task.source.key, input)
         const info = await ffmpeg.probe(input, signal)
         const checked = checkVideo(info, options.limits)

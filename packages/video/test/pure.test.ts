@@ -3,7 +3,7 @@ import t from 'tap'
 import type { Box } from '@faceblur/contracts'
 import { framesDone, segmentsFrom } from '../src/plan.js'
 import { checkVideo, parseProbe, rational, uprightFilter } from '../src/probe.js'
-import { carryBoxes, countFaces, mergeCounts } from '../src/temporal.js'
+import { carryBoxes, countFaces, mergeCounts, mergeOverlapping } from '../src/temporal.js'
 
 const limits = { maxDurationS: 60, maxPixels: 1920 * 1080, maxFps: 60 }
 const h264 = { codec_type: 'video', codec_name: 'h264', width: 1920, height: 1080, avg_frame_rate: '30000/1001', r_frame_rate: '30000/1001' }
@@ -52,6 +52,9 @@ t.test('temporal window: a face missed between hits is still covered, across a c
   t.same(carried[4], [a], 'and the box carries one frame past the last hit')
   t.same(carryBoxes(frames, 1, 5, 0)[2], [], 'window 0: detections only')
   t.same(carryBoxes([[a], [a], [a]], 0, 3, 2)[1], [a], 'the same box from several frames is blurred once')
+  t.same(carryBoxes([[[10, 10, 50, 50]], [[14, 12, 54, 52]], [[18, 14, 58, 54]]], 0, 3, 1)[1], [[10, 10, 58, 54]], 'a moving face\'s boxes become their union')
+  t.same(mergeOverlapping([[0, 0, 10, 10], [20, 0, 30, 10], [8, 8, 22, 12]]), [[0, 0, 30, 12]], 'a chain of overlaps is one region')
+  t.same(mergeOverlapping([[0, 0, 10, 10], [10, 0, 20, 10]]), [[0, 0, 10, 10], [10, 0, 20, 10]], 'boxes that only touch stay apart')
   t.same(countFaces([[a, b], [], [a]]), { frames_with_faces: 2, max_in_a_frame: 2 })
   t.same(mergeCounts({ frames_with_faces: 2, max_in_a_frame: 2 }, { frames_with_faces: 3, max_in_a_frame: 1 }), { frames_with_faces: 5, max_in_a_frame: 2 })
 })
