@@ -1,6 +1,6 @@
 // Real clips for the video tests, made with FFmpeg from the fixture photo, and what FFprobe says of a result.
 import { execFile } from 'node:child_process'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 
@@ -16,6 +16,8 @@ export interface ClipOptions {
   /** Output size; the pan crops 1280×720 of the 1634×1000 photo, both faces whole. */
   width?: number
   height?: number
+  /** A display rotation tag, as phones write (the stored frames stay as they are). */
+  rotate?: number
 }
 
 /** Pans across the fixture photo of two people (both faces in every frame), with a 440 Hz tone and tags to strip. */
@@ -29,6 +31,12 @@ export async function makeClip (dir: string, name: string, o: ClipOptions): Prom
     '-map', '[v]', ...(o.audio === false ? [] : ['-map', '1:a', '-c:a', 'aac']), '-t', String(o.seconds),
     '-c:v', 'libx264', '-preset', 'veryfast', '-g', String(o.gop ?? fps),
     '-metadata', 'title=Secret title', '-metadata', 'comment=GPS 51.5,-0.1', path])
+  if (o.rotate !== undefined) {
+    // FFmpeg 5.1 turns the tag into a display matrix only when it copies the stream.
+    const stored = `${path}.stored.mp4`
+    await rename(path, stored)
+    await run('ffmpeg', ['-hide_banner', '-v', 'error', '-y', '-i', stored, '-c', 'copy', '-metadata:s:v:0', `rotate=${o.rotate}`, path])
+  }
   return await readFile(path)
 }
 

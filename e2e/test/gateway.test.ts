@@ -60,7 +60,7 @@ t.test('every endpoint answers in its documented shape', async (t) => {
   t.equal(Buffer.from(await image.arrayBuffer()).toString('base64'), blur.final.result)
 
   const spec = await (await fetch(`${client.base}/docs/json`)).json() as { paths: Record<string, unknown> }
-  t.same(Object.keys(spec.paths).sort(), ['/blur_faces', '/detect_faces', '/health', '/ready', '/results/{task_id}', '/task_result/{task_id}'], 'OpenAPI lists the API')
+  t.same(Object.keys(spec.paths).sort(), ['/blur_faces', '/blur_video', '/detect_faces', '/health', '/ready', '/results/{task_id}', '/task_result/{task_id}'], 'OpenAPI lists the API')
   t.equal((await fetch(`${client.base}/docs/`)).status, 200, 'the docs UI is served')
 
   const metrics = await (await fetch(`${client.base}/metrics`)).text()

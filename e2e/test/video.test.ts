@@ -112,6 +112,29 @@ t.test('keep_audio=false and blur options travel with the video', async (t) => {
   t.equal(out.frames, 25)
 })
 
+t.test('a phone video stored sideways (rotation tag) comes out upright, its faces blurred', async (t) => {
+  // The frames are stored 640×360 with a tag saying "turn 90°": players (and FFmpeg) show 360×640.
+  const clip = await makeClip(dir, 'phone.mp4', { seconds: 1, fps: 25, gop: 25, audio: false, rotate: 90 })
+  const id = await client.submitOk('video', clip)
+  const { final } = await client.waitDone(id, 120_000)
+  t.equal(final.status, 'SUCCESS', JSON.stringify(final.error ?? ''))
+  const output = Buffer.from(await (await fetch(`${client.base}/results/${id}`)).arrayBuffer())
+  const out = await probe(dir, output)
+  t.same([out.width, out.height, out.frames], [360, 640, 25], 'upright pixels, no rotation tag needed')
+  const session = await openModel(modelPath, 'cpu')
+  t.teardown(async () => { await session.release() })
+  const detector = createDetector(session, 'yolov8n-face', { confidence: 0.25, iou: 0.45, maxPixels: 64e6 })
+  const [before, after] = await Promise.all([frameAt(dir, clip, 12), frameAt(dir, output, 12)]) // FFmpeg shows the input upright
+  const faces = (await detector.detect(before)).faces.map((f) => f.box)
+  t.ok(faces.length >= 1, `faces found in the upright input frame: ${faces.length}`)
+  const [a, b] = await Promise.all([gray(before), gray(after)])
+  t.same([a.width, a.height], [b.width, b.height], 'the same upright size as a player shows the input')
+  for (const box of faces) {
+    const ratio = detailEnergy(a, box) / detailEnergy(b, box)
+    t.ok(ratio > 4, `the face ${JSON.stringify(box)} lost its detail (${ratio.toFixed(1)}×)`)
+  }
+})
+
 t.test('bad videos: refused at the door when the bytes tell, else a FAILURE with its code', async (t) => {
   const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).jpeg().toBuffer()
   const renamed = await client.submit('video', jpeg, 'holiday.mp4')

@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /**
  * `GET /metrics` in Prometheus text: requests, upload bytes, tasks by status, upload → finish
- * latency, and the detector's and blurrer's consumer lag.
+ * latency, and every stage's consumer lag (images and video).
  */
 export const metrics = fp(async (app) => {
   const { view, bus, topics, groups } = app
@@ -25,7 +25,10 @@ export const metrics = fp(async (app) => {
     collect () { for (const [status, n] of Object.entries(view.counts())) this.set({ status }, n) }
   })
   // Read from Kafka at most every 5 s, however often /metrics is scraped.
-  const pairs = [[groups.detector, topics.submitted], [groups.blurrer, topics.facesDetected]] as const
+  const pairs = [
+    [groups.detector, topics.submitted], [groups.blurrer, topics.facesDetected], [groups.videoSplitter, topics.submitted],
+    [groups.videoDetector, topics.videoSegments], [groups.videoBlurrer, topics.videoFaces], [groups.videoJoiner, topics.videoEncoded]
+  ] as const
   const lags = cachedFor(5000, async () => await Promise.all(pairs.map(async ([group, topic]) => {
     try { return { group, topic, lag: await bus.lag(group, topic) } } catch { return undefined } // Kafka down: /ready says so
   })))
