@@ -55,6 +55,30 @@ t.test('two detectors share one video; one killed mid-video loses nothing', asyn
   t.equal(out.frames, 200)
 })
 
+t.test('the video stage and the blurrer killed mid-video and started again: the video still finishes', async (t) => {
+  const clip = await makeClip(dir, 'six.mp4', { seconds: 6, fps: 25, gop: 25 })
+  const id = await submitDirect(pipeline, 'video', clip, 'video/mp4')
+  // Once the joiner has noted a segment (progress above 0), both lose whatever they hold.
+  const deadline = Date.now() + 120_000
+  const progressed = (): boolean => {
+    const s = pipeline.statuses.get(id)
+    return s !== undefined && (finished(s) || (s.progress?.frames_done ?? 0) > 0)
+  }
+  while (!progressed() && Date.now() < deadline) await sleep(50)
+  const at = pipeline.statuses.get(id)
+  t.ok(at !== undefined && !finished(at), `killed mid-video (at ${at?.progress?.frames_done ?? '?'} of ${at?.progress?.frames_total ?? '?'} frames)`)
+  const [video, blurrer] = [services[0]!, services[1]!]
+  video.child.kill('SIGKILL')
+  blurrer.child.kill('SIGKILL')
+  services.splice(0, 2, ...await Promise.all([start('video', env), start('blurrer', env)]))
+  await pipeline.waitFor([id], finished, 180_000).catch(() => {})
+  const final = pipeline.statuses.get(id)
+  t.comment(`fault video-and-blurrer-killed-mid-video: ${final?.status ?? 'lost'}`)
+  t.equal(final?.status, 'SUCCESS', `the video finished: ${JSON.stringify(final?.error ?? '')}`)
+  t.equal(final?.result?.kind === 'video' ? final.result.frames : 0, 150, 'every frame is in the result')
+  t.same(await pipeline.store.list(`work/${id}/`), [], 'and its work objects are gone')
+})
+
 t.test('poison on each video topic: dead-lettered, its task failed, the stages go on', async (t) => {
   const victim = randomUUID()
   await pipeline.store.put(`results/${victim}`, Buffer.from('someone else\'s result'), 'video/mp4')
