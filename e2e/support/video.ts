@@ -85,3 +85,13 @@ export async function frameAt (dir: string, bytes: Buffer, n: number): Promise<B
     { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 })
   return stdout
 }
+
+/** Waits (up to `ms`) until nothing is left under `prefix`: a stage deletes a task's work objects just after its final status is out. */
+export async function emptied (list: (prefix: string) => Promise<string[]>, prefix: string, ms = 30_000): Promise<string[]> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const left = await list(prefix)
+    if (left.length === 0 || Date.now() > deadline) return left
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}

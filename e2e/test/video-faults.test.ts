@@ -9,7 +9,7 @@ import t from 'tap'
 import { codecs, type TaskStatusV1, type VideoSegmentV1 } from '@faceblur/contracts'
 import { namespace, start, type RunningService } from '../support/harness.js'
 import { connect, submitDirect } from '../support/status-watcher.js'
-import { makeClip, probe } from '../support/video.js'
+import { emptied, makeClip, probe } from '../support/video.js'
 
 const pipeline = await connect(namespace)
 const dir = await mkdtemp(join(tmpdir(), 'faceblur-video-faults-'))
@@ -76,7 +76,7 @@ t.test('the video stage and the blurrer killed mid-video and started again: the 
   t.comment(`fault video-and-blurrer-killed-mid-video: ${final?.status ?? 'lost'}`)
   t.equal(final?.status, 'SUCCESS', `the video finished: ${JSON.stringify(final?.error ?? '')}`)
   t.equal(final?.result?.kind === 'video' ? final.result.frames : 0, 150, 'every frame is in the result')
-  t.same(await pipeline.store.list(`work/${id}/`), [], 'and its work objects are gone')
+  t.same(await emptied(pipeline.store.list, `work/${id}/`), [], 'and its work objects are gone')
 })
 
 t.test('poison on each video topic: dead-lettered, its task failed, the stages go on', async (t) => {
