@@ -5,7 +5,7 @@ import {
 } from '@faceblur/contracts'
 import type { ObjectStore, StageDefinition } from '@faceblur/service-kit'
 import type { Ffmpeg } from './ffmpeg.js'
-import { framesDone, parsePlan } from './plan.js'
+import { framesDone, parsePlan, type VideoPlan } from './plan.js'
 import { fpsValue } from './probe.js'
 import { withScratch } from './scratch.js'
 import { mergeCounts } from './temporal.js'
@@ -35,7 +35,7 @@ export function joinerStage (deps: { store: ObjectStore, ffmpeg: Ffmpeg, maxByte
     maxSourceBytes: deps.maxBytes,
     async process (event, { signal, log }) {
       const id = event.task_id
-      let plan
+      let plan: VideoPlan
       try {
         plan = parsePlan(await store.get(workKeys.plan(id)))
       } catch (err) {
