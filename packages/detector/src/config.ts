@@ -8,8 +8,8 @@ export const DetectorEnv = {
   FACEBLUR_MODEL_PATH: Type.String({ minLength: 1, description: 'YOLOv8-face ONNX file (`pnpm model` prints the cached one)' }),
   FACEBLUR_MODEL_NAME: Type.String({ default: 'yolov8n-face' }),
   FACEBLUR_EXECUTION_PROVIDER: Type.Union([Type.Literal('auto'), Type.Literal('cpu'), Type.Literal('cuda')], { default: 'auto' }),
-  FACEBLUR_ORT_THREADS: Type.Integer({ default: 0, minimum: 0, description: '0 = one per core' }),
-  FACEBLUR_ORT_PARALLEL_RUNS: Type.Integer({ default: 1, minimum: 1, maximum: 16, description: 'model runs at once (with FACEBLUR_ORT_THREADS=1, one per core uses the cores without spinning)' }),
+  FACEBLUR_ORT_WORKERS: Type.Integer({ default: 0, minimum: 0, maximum: 64, description: 'inference worker threads on CPU, each with its own session (0 = one per core)' }),
+  FACEBLUR_ORT_THREADS: Type.Integer({ default: 1, minimum: 1, maximum: 64, description: 'onnxruntime intra-op threads per model run (per worker on CPU)' }),
   // Low on purpose: a missed face is a privacy leak, a blurred doll is not.
   FACEBLUR_CONFIDENCE: Type.Number({ default: 0.25, exclusiveMinimum: 0, maximum: 1 }),
   FACEBLUR_IOU: Type.Number({ default: 0.45, exclusiveMinimum: 0, maximum: 1 }),

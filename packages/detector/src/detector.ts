@@ -1,7 +1,6 @@
 import type { Face, ImageSize, ModelInfo } from '@faceblur/contracts'
 import { prepareFrameViews, prepareViews, type View } from './image.js'
-import { toChwFloat } from './letterbox.js'
-import type { ModelSession } from './onnx-session.js'
+import type { Model } from './onnx-session.js'
 import { decodeYolov8, finalize, keepUncoveredCuts, toSource, type Candidate, type CutCandidate } from './postprocess.js'
 import { innerEdgesTouched, type TilingOptions } from './tiles.js'
 
@@ -17,6 +16,8 @@ export interface DetectorOptions {
 
 export interface Detector {
   readonly model: ModelInfo
+  /** Model runs that make progress at once (the model's lanes): inputs worth keeping in flight. */
+  readonly lanes: number
   /** `signal` stops the work between model runs (a task past its deadline). */
   detect: (encoded: Buffer, signal?: AbortSignal) => Promise<Detection>
   /** The same for one decoded upright RGB frame of a video. */
@@ -33,18 +34,21 @@ export interface Detector {
  * Detection as a recipe: decode → letterbox (whole image, and a pyramid of tiles when large) →
  * run → decode outputs → map back → merge across views (a face cut by a tile edge counts only
  * where no view holds it whole) → NMS. Several detections may be in flight at once: their
- * decoding overlaps, and the session runs them one after another.
+ * decoding overlaps the model runs, and the views of one image keep every lane of the model busy.
  */
-export function createDetector (session: ModelSession, modelName: string, options: DetectorOptions): Detector {
+export function createDetector (session: Model, modelName: string, options: DetectorOptions): Detector {
   const size = session.inputSize
   const [, channels = 0, anchors = 0] = session.outputDims
   async function detectViews (views: View[], signal: AbortSignal | undefined): Promise<Detection> {
     const { width, height } = views[0]!.geometry
     const whole: Candidate[] = []
     const cut: CutCandidate[] = []
-    for (const view of views) {
-      signal?.throwIfAborted()
-      const output = await session.run(toChwFloat(view.rgb, size, size))
+    const outputs = await inLanes(views, session.lanes, async (view) => {
+      signal?.throwIfAborted() // between runs: a tiled image past its deadline stops here
+      return await session.infer(view.rgb)
+    })
+    for (const [i, view] of views.entries()) {
+      const output = outputs[i]!
       const offset = view.tile ?? { left: 0, top: 0 }
       for (const c of decodeYolov8(output, channels, anchors, options.confidence)) {
         const s = toSource(c, view.geometry, offset)
@@ -59,6 +63,7 @@ export function createDetector (session: ModelSession, modelName: string, option
   }
   return {
     model: { name: modelName, sha256: session.sha256, provider: session.provider },
+    lanes: session.lanes,
     detect: async (encoded, signal) => await detectViews(await prepareViews(encoded, size, options.maxPixels, options.tiling), signal),
     detectFrame: async ({ rgb, width, height }, signal) => await detectViews(await prepareFrameViews(rgb, width, height, size, options.tiling), signal),
     frameScale: (width, height) => {
@@ -67,4 +72,26 @@ export function createDetector (session: ModelSession, modelName: string, option
       return tiled ? 1 : Math.min(1, size / longer)
     }
   }
+}
+
+/**
+ * `f` over `items` with at most `lanes` calls at once; results in the items' order. The first
+ * failure stops every lane from taking another item.
+ */
+async function inLanes<T, R> (items: readonly T[], lanes: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      try {
+        results[i] = await f(items[i]!)
+      } catch (err) {
+        next = items.length
+        throw err
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane))
+  return results
 }

@@ -1,6 +1,7 @@
 export * from './detector.js'
 export * from './image.js'
 export * from './letterbox.js'
+export * from './model-pool.js'
 export * from './onnx-session.js'
 export * from './pipeline.js'
 export * from './postprocess.js'

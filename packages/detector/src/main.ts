@@ -3,17 +3,16 @@ import { createLogger, serveStage } from '@faceblur/service-kit'
 import { createFfmpeg } from '@faceblur/video'
 import { loadConfig } from './config.js'
 import { createDetector } from './detector.js'
-import { openModel } from './onnx-session.js'
+import { loadModel } from './model-pool.js'
 import { detectorStage } from './pipeline.js'
 import { detectorVideoStage } from './video-stage.js'
 
 const config = loadConfig(process.env)
 const logger = createLogger('detector', config.LOG_LEVEL)
 
-const session = await openModel(config.FACEBLUR_MODEL_PATH, config.FACEBLUR_EXECUTION_PROVIDER,
-  config.FACEBLUR_ORT_THREADS || undefined,
-  (reason) => logger.info({ reason }, 'CUDA execution provider unavailable; using CPU'),
-  config.FACEBLUR_ORT_PARALLEL_RUNS)
+const session = await loadModel(config.FACEBLUR_MODEL_PATH, config.FACEBLUR_EXECUTION_PROVIDER,
+  { workers: config.FACEBLUR_ORT_WORKERS, threads: config.FACEBLUR_ORT_THREADS },
+  (reason) => logger.info({ reason }, 'CUDA execution provider unavailable; using CPU'))
 const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, {
   confidence: config.FACEBLUR_CONFIDENCE,
   iou: config.FACEBLUR_IOU,
@@ -22,7 +21,7 @@ const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, {
     ? {}
     : { tiling: { above: config.FACEBLUR_TILE_ABOVE, size: config.FACEBLUR_TILE_SIZE, overlap: config.FACEBLUR_TILE_OVERLAP } })
 })
-logger.info({ model: detector.model, input: session.inputSize, output: session.outputDims }, `model loaded on ${session.provider}`)
+logger.info({ model: detector.model, input: session.inputSize, output: session.outputDims, lanes: session.lanes }, `model loaded on ${session.provider}`)
 const ffmpeg = createFfmpeg({ ffmpeg: config.FACEBLUR_FFMPEG, ffprobe: config.FACEBLUR_FFPROBE })
 await ffmpeg.version().then(
   (version) => { logger.info({ ffmpeg: version }, 'video segments decoded by FFmpeg') },

@@ -6,18 +6,29 @@ import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import ort from 'onnxruntime-node'
+import { toChwFloat } from './letterbox.js'
 
 export type ProviderChoice = 'auto' | 'cpu' | 'cuda'
 
-export interface ModelSession {
+/** What the detector needs of a loaded model, wherever it runs. */
+export interface Model {
   readonly provider: 'cpu' | 'cuda'
   readonly sha256: string
   /** Model input side in pixels (square). */
   readonly inputSize: number
   /** Output `[1, channels, anchors]`. */
   readonly outputDims: readonly number[]
-  run: (chw: Float32Array) => Promise<Float32Array>
+  /** Model runs that make progress at once: a caller with several inputs keeps this many in flight. */
+  readonly lanes: number
+  /** Runs the model on one letterboxed input: interleaved RGB bytes, `inputSize`² × 3. */
+  infer: (rgb: Uint8Array) => Promise<Float32Array>
   release: () => Promise<void>
+}
+
+/** A model loaded in this thread: `run` takes a ready tensor (the raw-speed yardstick's path). */
+export interface ModelSession extends Model {
+  /** Planar float32 CHW input, `3 × inputSize²`. */
+  run: (chw: Float32Array) => Promise<Float32Array>
 }
 
 /** Checks the model has the one layout this detector decodes, or says clearly what it has. */
@@ -60,16 +71,18 @@ async function create (bytes: Uint8Array, provider: 'cpu' | 'cuda', threads: num
     executionMode: 'sequential',
     enableCpuMemArena: true,
     enableMemPattern: true // fixed input shape: the allocation plan is reused on every run
-    // Intra-op threads keep spinning (the default): letting them sleep cost 12% raw throughput
-    // on 2 cores and freed no time for decoding the next image.
+    // Intra-op threads keep spinning (the default): letting them sleep cost 5-12% raw throughput
+    // on 2 cores. One thread (the inference workers' default) has no pool to spin.
   })
 }
 
 /**
- * Loads the model on CUDA when asked or when `auto` finds it usable, else on CPU. The choice is
- * made once here and reported by the caller (logs, health, every detection event).
+ * Loads the model in this thread, on CUDA when asked or when `auto` finds it usable, else on CPU.
+ * onnxruntime-node runs `session.run` synchronously on the calling thread (its promise only
+ * defers the call), so on CPU this blocks the event loop for each run: the detector service runs
+ * its CPU model in worker threads instead (`model-pool.ts`).
  */
-export async function openModel (path: string, choice: ProviderChoice, threads = cpus().length, onFallback?: (reason: string) => void, parallelRuns = 1): Promise<ModelSession> {
+export async function openModel (path: string, choice: ProviderChoice, threads = cpus().length, onFallback?: (reason: string) => void): Promise<ModelSession> {
   const bytes = await readFile(path)
   const sha256 = createHash('sha256').update(bytes).digest('hex')
   let session: ort.InferenceSession | undefined
@@ -87,40 +100,19 @@ export async function openModel (path: string, choice: ProviderChoice, threads =
   session ??= await create(bytes, 'cpu', threads)
   const layout = checkLayout(session)
   const s = session
-  // `parallelRuns` at a time (default one): with several intra-op threads, concurrent runs would
-  // only fight over them while callers decode their next images; with one thread each, runs side
-  // by side use the cores without spinning.
-  const slots = new Semaphore(parallelRuns)
+  const dims = [1, 3, layout.size, layout.size]
+  const run = async (chw: Float32Array): Promise<Float32Array> => {
+    const result = await s.run({ [layout.input]: new ort.Tensor('float32', chw, dims) })
+    return result[layout.output]!.data as Float32Array
+  }
   return {
     provider,
     sha256,
     inputSize: layout.size,
     outputDims: layout.dims,
-    async run (chw) {
-      return await slots.use(async () => {
-        const tensor = new ort.Tensor('float32', chw, [1, 3, layout.size, layout.size])
-        const result = await s.run({ [layout.input]: tensor })
-        return result[layout.output]!.data as Float32Array
-      })
-    },
+    lanes: 1,
+    run,
+    infer: async (rgb) => await run(toChwFloat(rgb, layout.size, layout.size)),
     release: async () => { await s.release() }
-  }
-}
-
-/** At most `size` callers inside `use` at once; the rest wait their turn in order. */
-class Semaphore {
-  #free: number
-  readonly #waiting: Array<() => void> = []
-  constructor (size: number) { this.#free = size }
-  async use<T> (f: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve))
-    try {
-      return await f()
-    } finally {
-      const next = this.#waiting.shift()
-      if (next !== undefined) next()
-      else this.#free++
-    }
   }
 }

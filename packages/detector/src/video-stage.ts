@@ -35,6 +35,20 @@ export function detectorVideoStage (deps: { store: ObjectStore, detector: Detect
           return path
         }
         const frames: Box[][] = []
+        // `lanes` frames in flight keep every inference worker busy; boxes stay in frame order.
+        const detectAll = async (source: AsyncIterable<Buffer> | Iterable<Buffer>, limit = Infinity): Promise<number> => {
+          const pending: Array<Promise<Box[]>> = []
+          let taken = 0
+          for await (const frame of source) {
+            const boxes = boxesOf(frame)
+            boxes.catch(() => {}) // awaited below, in order; this keeps a failure behind it from going unhandled
+            pending.push(boxes)
+            if (pending.length >= detector.lanes) frames.push(await pending.shift()!)
+            if (++taken >= limit) break
+          }
+          for (const boxes of pending) frames.push(await boxes)
+          return taken
+        }
         let before = 0
         if (window > 0 && segment.context.before !== undefined) {
           // Only the last `window` frames of the segment before are kept (and detected).
@@ -43,17 +57,12 @@ export function detectorVideoStage (deps: { store: ObjectStore, detector: Detect
             tail.push(frame)
             if (tail.length > window) tail.shift()
           }
-          for (const frame of tail) frames.push(await boxesOf(frame))
-          before = tail.length
+          before = await detectAll(tail)
         }
-        for await (const frame of ffmpeg.frames(await fetch(segment.source.key, 'segment.mkv'), format, signal)) frames.push(await boxesOf(frame))
-        const own = frames.length - before
+        const own = await detectAll(ffmpeg.frames(await fetch(segment.source.key, 'segment.mkv'), format, signal))
         let after = 0
         if (window > 0 && segment.context.after !== undefined) {
-          for await (const frame of ffmpeg.frames(await fetch(segment.context.after.key, 'after.mkv'), format, signal)) {
-            frames.push(await boxesOf(frame))
-            if (++after >= window) break
-          }
+          after = await detectAll(ffmpeg.frames(await fetch(segment.context.after.key, 'after.mkv'), format, signal), window)
         }
         log.debug({ segment: segment.segment.index, frames: own, before, after, ms: Math.round(performance.now() - t0) }, 'segment detected')
         const event: VideoFacesV1 = {

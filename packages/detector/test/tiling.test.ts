@@ -1,14 +1,14 @@
 // Small faces in a large photo: one 640 px pass misses them, tiling finds them (real model).
 import t from 'tap'
 import { createDetector } from '../src/detector.js'
-import { openModel } from '../src/onnx-session.js'
+import { openModelPool } from '../src/model-pool.js'
 import { iou } from '../src/postprocess.js'
 import { makeCrowd } from './support/crowd.js'
 import { facesFound, makeMosaic } from './support/mosaic.js'
 
 const modelPath = process.env.FACEBLUR_MODEL_PATH
 if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set: run the tests with `npm test`')
-const session = await openModel(modelPath, 'cpu')
+const session = await openModelPool(modelPath, { workers: 2, threads: 1 }) // the service's CPU path
 t.teardown(() => session.release())
 const base = { confidence: 0.25, iou: 0.45, maxPixels: 64_000_000 }
 const onePass = createDetector(session, 'yolov8n-face', base)
