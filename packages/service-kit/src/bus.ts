@@ -1,7 +1,9 @@
 // The one file that imports kafkajs: a small adapter, so a move to another client stays local.
 import kafkajs, { Kafka, Partitioners, logLevel, type Consumer, type Producer, type IHeaders } from 'kafkajs'
 import type { Logger } from 'pino'
+import type { FaceBlurError } from '@faceblur/contracts'
 import { translateBusError } from './bus-errors.js'
+import { coalescing } from './coalesce.js'
 import { answerWithin, backoffMs } from './retry.js'
 
 // Not a named export Node can see in the CommonJS module.
@@ -155,21 +157,25 @@ export function createBus ({ brokers, clientId, logger, retries = 10 }: { broker
     return admin
   }
 
+  // Concurrent publishes (several tasks finishing at once) share one produce request.
+  const send = coalescing<OutgoingMessage>(async (messages) => {
+    const byTopic = new Map<string, Array<Omit<OutgoingMessage, 'topic'>>>()
+    for (const m of messages) {
+      const list = byTopic.get(m.topic) ?? []
+      list.push({ key: m.key, value: m.value, ...(m.headers === undefined ? {} : { headers: m.headers }) })
+      byTopic.set(m.topic, list)
+    }
+    try {
+      const p = await connectedProducer()
+      await p.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
+    } catch (err) {
+      throw translateBusError(err)
+    }
+  }, (err) => (err as FaceBlurError).code === 'FB_ERR_BUS_REFUSED')
+
   return {
     async publish (messages) {
-      if (messages.length === 0) return
-      const byTopic = new Map<string, Array<Omit<OutgoingMessage, 'topic'>>>()
-      for (const m of messages) {
-        const list = byTopic.get(m.topic) ?? []
-        list.push({ key: m.key, value: m.value, ...(m.headers === undefined ? {} : { headers: m.headers }) })
-        byTopic.set(m.topic, list)
-      }
-      try {
-        const p = await connectedProducer()
-        await p.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
-      } catch (err) {
-        throw translateBusError(err)
-      }
+      if (messages.length > 0) await send(messages)
     },
 
     async consume (options) {
