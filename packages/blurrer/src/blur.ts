@@ -15,10 +15,24 @@ export interface BlurPolicy {
 
 export interface BlurredImage { data: Buffer, contentType: string, format: string, width: number, height: number }
 
+/**
+ * How hard the encoder works for size: `fast` (the default) skips JPEG's second Huffman pass and
+ * uses zlib level 2 for PNG; `small` is libvips' own defaults. On the 1.6 MP seed photo `fast`
+ * took 6 ms against 15 for 4 % more bytes; on a 512 px PNG, 13 ms against 19 for 0.4 % more.
+ */
+export type EncodeEffort = 'fast' | 'small'
+
 /** Encoder options by output format (the input's); formats not named here use sharp's defaults. */
-const ENCODER_OPTIONS: Partial<Record<ImageFormat, object>> = {
-  jpeg: { quality: 90 }, // libjpeg-turbo: mozjpeg's trellis took 1 s per 12 MP
-  webp: { quality: 90 }
+const ENCODER_OPTIONS: Record<EncodeEffort, Partial<Record<ImageFormat, object>>> = {
+  fast: {
+    jpeg: { quality: 90, optimiseCoding: false }, // libjpeg-turbo: mozjpeg's trellis took 1 s per 12 MP
+    png: { compressionLevel: 2 },
+    webp: { quality: 90 }
+  },
+  small: {
+    jpeg: { quality: 90 },
+    webp: { quality: 90 }
+  }
 }
 
 interface Raw { data: Buffer, width: number, height: number, channels: 1 | 2 | 3 | 4 }
@@ -89,7 +103,7 @@ export async function blurFrame (rgb: Buffer, width: number, height: number, box
  * Blurs every face in `encoded` according to `policy`. The output has the input's format and
  * upright dimensions, alpha intact, and no EXIF, GPS, ICC thumbnails or other metadata.
  */
-export async function blurFaces (encoded: Buffer, boxes: readonly Box[], policy: BlurPolicy, maxPixels: number): Promise<BlurredImage> {
+export async function blurFaces (encoded: Buffer, boxes: readonly Box[], policy: BlurPolicy, maxPixels: number, effort: EncodeEffort = 'fast'): Promise<BlurredImage> {
   let img: Raw
   let format: string
   try {
@@ -104,7 +118,7 @@ export async function blurFaces (encoded: Buffer, boxes: readonly Box[], policy:
     throw decodeError(err)
   }
   const outputFormat: ImageFormat = isImageFormat(format) ? format : 'png'
-  const output = { format: outputFormat, contentType: IMAGE_FORMATS[outputFormat].contentType, options: ENCODER_OPTIONS[outputFormat] }
+  const output = { format: outputFormat, contentType: IMAGE_FORMATS[outputFormat].contentType, options: ENCODER_OPTIONS[effort][outputFormat] }
 
   await anonymiseFaces(img, boxes, policy)
 

@@ -20,7 +20,7 @@ await serveStage({
   logger,
   healthPort: config.FACEBLUR_BLURRER_HEALTH_PORT,
   definitions: ({ store, topics }) => [
-    blurrerStage({ store, options: { defaults, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, maxPixels: config.FACEBLUR_MAX_PIXELS } }),
+    blurrerStage({ store, options: { defaults, keepOriginals: config.FACEBLUR_KEEP_ORIGINALS, maxPixels: config.FACEBLUR_MAX_PIXELS, effort: config.FACEBLUR_ENCODE_EFFORT } }),
     blurrerVideoStage({
       store,
       topics,

@@ -1,8 +1,8 @@
 import { codecs, resultKey, type FacesDetectedV1 } from '@faceblur/contracts'
 import { removeOriginal, type ObjectStore, type StageDefinition } from '@faceblur/service-kit'
-import { blurFaces, type BlurPolicy } from './blur.js'
+import { blurFaces, type BlurPolicy, type EncodeEffort } from './blur.js'
 
-export interface BlurrerStageOptions { defaults: BlurPolicy, keepOriginals: boolean, maxPixels: number }
+export interface BlurrerStageOptions { defaults: BlurPolicy, keepOriginals: boolean, maxPixels: number, effort: EncodeEffort }
 
 /** The blurrer stage: faces in, blurred image stored under results/{task_id}, the task's result out. */
 export function blurrerStage (deps: { store: ObjectStore, options: BlurrerStageOptions }): StageDefinition<FacesDetectedV1> {
@@ -15,7 +15,7 @@ export function blurrerStage (deps: { store: ObjectStore, options: BlurrerStageO
     accepts: (event) => event.kind === 'blur',
     async process (event, { source }) {
       const policy: BlurPolicy = { ...options.defaults, ...event.options?.blur }
-      const blurred = await blurFaces(source, event.faces.map((f) => f.box), policy, options.maxPixels)
+      const blurred = await blurFaces(source, event.faces.map((f) => f.box), policy, options.maxPixels, options.effort)
       const key = resultKey(event.task_id)
       await store.put(key, blurred.data, blurred.contentType)
       return {

@@ -118,3 +118,18 @@ t.test('overlapping faces are all blurred (the later ellipse does not restore th
     t.ok(after.detail * 10 < before.detail, `detail ${before.detail.toFixed(0)} → ${after.detail.toFixed(1)}`)
   }
 })
+
+t.test("encode effort changes only the bytes, never the pixels (JPEG's Huffman pass and PNG's zlib level are lossless)", async (t) => {
+  const png = await sharp(seed).resize(600).png().toBuffer()
+  const policy = { mode: 'gaussian', shape: 'ellipse', padding: 0.2 } as const
+  const scaled = FACES.map((b) => b.map((v) => Math.round(v * 600 / 1634)) as Box)
+  for (const [name, input, boxes] of [['jpeg', seed, FACES], ['png', png, scaled]] as const) {
+    const fast = await blurFaces(input, boxes, policy, MAX_PIXELS, 'fast')
+    const small = await blurFaces(input, boxes, policy, MAX_PIXELS, 'small')
+    t.equal(fast.format, name)
+    t.equal(small.format, name)
+    const [a, b] = await Promise.all([fast, small].map(async (o) => await sharp(o.data).raw().toBuffer()))
+    t.ok(a!.equals(b!), `${name}: the same pixels`)
+    t.ok(small.data.length <= fast.data.length, `${name}: small ${small.data.length} ≤ fast ${fast.data.length} bytes`)
+  }
+})
