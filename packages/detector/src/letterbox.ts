@@ -35,16 +35,19 @@ export function letterbox (width: number, height: number, size: number): Letterb
   }
 }
 
+/** Each byte's value in 0..1, as `byte / 255` gives it: a lookup is cheaper than the division. */
+const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255)
+
 /**
  * Interleaved RGB bytes (HWC) → planar float32 in 0..1 (CHW), the layout the model takes.
- * One pass with precomputed plane offsets: this runs once per image on the hot path.
+ * One pass with precomputed plane offsets: this runs once per model input on the hot path.
  */
 export function toChwFloat (rgb: Uint8Array, width: number, height: number, out = new Float32Array(3 * width * height)): Float32Array {
   const plane = width * height
   for (let i = 0, p = 0; p < plane; p++, i += 3) {
-    out[p] = rgb[i]! / 255
-    out[p + plane] = rgb[i + 1]! / 255
-    out[p + 2 * plane] = rgb[i + 2]! / 255
+    out[p] = UNIT[rgb[i]!]!
+    out[p + plane] = UNIT[rgb[i + 1]!]!
+    out[p + 2 * plane] = UNIT[rgb[i + 2]!]!
   }
   return out
 }

@@ -27,3 +27,12 @@ t.test('HWC bytes become CHW floats in 0..1', async (t) => {
   const out = toChwFloat(Uint8Array.from([255, 0, 0, 255, 255, 255]), 2, 1)
   t.same([...out], [1, 1, 0, 1, 0, 1])
 })
+
+t.test('every byte maps to exactly byte / 255 in float32', async (t) => {
+  const bytes = Uint8Array.from({ length: 255 * 3 + 3 }, (_, i) => Math.floor(i / 3))
+  const out = toChwFloat(bytes, 256, 1)
+  for (let v = 0; v < 256; v++) {
+    if (out[v] !== Math.fround(v / 255)) return t.fail(`byte ${v}: ${out[v]}`)
+  }
+  t.pass('all 256 values exact')
+})
