@@ -8,7 +8,9 @@ scales, as the detector's pyramid shows them. (Tiles of 960, 1920 and 3840 px, t
 sizes, were tried too: their model found every face but gave the 3×3 mosaic 20 boxes for 18 faces.)
 Weights per channel as signed INT8, activations as unsigned INT8 (QDQ format, MinMax ranges).
 The head's box decoding (the last Concat/Mul/Sigmoid… of /model.22/) stays in float: it turns
-anchors into pixel coordinates, where 8-bit steps would move every box.
+anchors into pixel coordinates, where 8-bit steps would move every box. So do the head's last 1×1
+convolutions (cv2.*.2, cv3.*.2, the box distributions and scores): no measurable cost, and on the
+crowd of 40 px faces 44 of 50 boxes within IoU 0.9 of fp32's instead of 37.
 """
 import sys
 
@@ -64,7 +66,8 @@ def main(fp32, out, photos):
     prepared = out + '.pre.onnx'
     quant_pre_process(fp32, prepared)
     graph = onnx.load(prepared).graph
-    decoding = [node.name for node in graph.node if node.name.startswith('/model.22/') and node.op_type in DECODING_OPS]
+    decoding = [node.name for node in graph.node if node.name.startswith('/model.22/')
+                and (node.op_type in DECODING_OPS or (node.op_type == 'Conv' and node.name.endswith('.2/Conv')))]
     quantize_static(prepared, out, Views(images), quant_format=QuantFormat.QDQ, per_channel=True,
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                     nodes_to_exclude=decoding, calibrate_method=CalibrationMethod.MinMax)
