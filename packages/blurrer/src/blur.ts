@@ -2,7 +2,7 @@
 // them in the raw pixels, and re-encode once in the input's format with no metadata at all.
 import sharp from 'sharp'
 import { FaceBlurError, IMAGE_FORMATS, isImageFormat, type BlurMode, type BlurShape, type Box, type ImageFormat } from '@faceblur/contracts'
-import { CELLS_ACROSS, SMOOTHING_SIZE, cropRegion, overlaps, paddedRegion, pasteRegion, reducedSize, selectEllipse, smoothingSigma, solidFill, type Region } from './geometry.js'
+import { CELLS_ACROSS, SMOOTHING_SIZE, overlaps, paddedRegion, pasteRegion, reducedSize, smoothingSigma, solidFill, type Region } from './geometry.js'
 
 export type { BlurMode, BlurShape }
 
@@ -45,13 +45,16 @@ function decodeError (err: unknown): FaceBlurError {
 }
 
 /**
- * Shrinks the region to a few cells, then enlarges it back: the information is gone, not hidden.
- * A gaussian's smoothing happens at a small intermediate size, so its cost does not grow with
- * the face (a sigma scaled to a 2000 px face would take seconds at full size).
+ * The region of the image shrunk to a few cells, then enlarged back: the information is gone, not
+ * hidden. A gaussian's smoothing happens at a small intermediate size, so its cost does not grow
+ * with the face (a sigma scaled to a 2000 px face would take seconds at full size). sharp reads the
+ * region straight out of the decoded image: nothing is copied to cut it out.
  */
-async function reduceAndEnlarge (original: Buffer, region: Region, channels: Raw['channels'], mode: Exclude<BlurMode, 'solid'>): Promise<Buffer> {
+async function reduceAndEnlarge (img: Raw, region: Region, mode: Exclude<BlurMode, 'solid'>): Promise<Buffer> {
+  const { channels } = img
   const small = reducedSize(region, CELLS_ACROSS[mode])
-  const reduced = await sharp(original, { raw: { width: region.width, height: region.height, channels } })
+  const reduced = await sharp(img.data, { raw: { width: img.width, height: img.height, channels } })
+    .extract(region)
     .resize(small.width, small.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer()
   if (mode === 'pixelate') {
     return await sharp(reduced, { raw: { ...small, channels } })
@@ -66,32 +69,26 @@ async function reduceAndEnlarge (original: Buffer, region: Region, channels: Raw
     .resize(region.width, region.height, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer()
 }
 
-/** The region's pixels, anonymised by `policy` (raw, same size and channels). */
-async function anonymise (img: Raw, region: Region, policy: BlurPolicy): Promise<Buffer> {
-  const { channels } = img
-  // Cut in JS: sharp then only ever sees the small region, never the whole (maybe 24 MP) image.
-  const original = cropRegion(img.data, img.width, region, channels)
+/** Anonymises one region of the image in place, inside the policy's shape. */
+async function anonymise (img: Raw, region: Region, policy: BlurPolicy): Promise<void> {
   const pixels = policy.mode === 'solid'
-    ? solidFill(region.width, region.height, channels)
-    : await reduceAndEnlarge(original, region, channels, policy.mode)
-  if (policy.shape === 'rectangle') return pixels
-  return selectEllipse(pixels, original, region.width, region.height, channels)
+    ? solidFill(region.width, region.height, img.channels)
+    : await reduceAndEnlarge(img, region, policy.mode)
+  pasteRegion(img.data, img.width, pixels, region, img.channels, policy.shape)
 }
 
 /**
  * Anonymises every face region of a decoded upright image in place. Regions that overlap no other
- * are anonymised side by side. Overlapping ones go in turn, each read from the image as the
- * previous ones left it, so an ellipse's untouched corners never restore pixels another face's
- * blur already replaced. Pixels are replaced, never blended, so alpha stays exact and nothing
- * shows through.
+ * are anonymised side by side (each reads and writes only its own pixels). Overlapping ones go in
+ * turn, each read from the image as the previous ones left it, so an ellipse's untouched corners
+ * never restore pixels another face's blur already replaced.
  */
 async function anonymiseFaces (img: Raw, boxes: readonly Box[], policy: BlurPolicy): Promise<void> {
   const regions = boxes.map((b) => paddedRegion(b, policy.padding, img.width, img.height)).filter((r): r is Region => r !== null)
   const alone = regions.filter((r) => !regions.some((o) => o !== r && overlaps(r, o)))
   const tangled = regions.filter((r) => !alone.includes(r))
-  const done = await Promise.all(alone.map(async (region) => ({ region, pixels: await anonymise(img, region, policy) })))
-  for (const { region, pixels } of done) pasteRegion(img.data, img.width, pixels, region, img.channels)
-  for (const region of tangled) pasteRegion(img.data, img.width, await anonymise(img, region, policy), region, img.channels)
+  await Promise.all(alone.map(async (region) => { await anonymise(img, region, policy) }))
+  for (const region of tangled) await anonymise(img, region, policy)
 }
 
 /** Blurs every face of one decoded upright RGB video frame, in place. */

@@ -1,4 +1,4 @@
-import type { Box } from '@faceblur/contracts'
+import type { BlurShape, Box } from '@faceblur/contracts'
 
 export interface Region { left: number, top: number, width: number, height: number }
 
@@ -39,45 +39,33 @@ export const SMOOTHING_SIZE = 64
 export const smoothingSigma = (size: { width: number, height: number }): number => Math.max(0.5, Math.max(size.width, size.height) / 16)
 
 /**
- * Keeps `anonymised` inside the ellipse inscribed in the region and `original` outside it, in
- * place in `anonymised`. Both are raw regions with the same size and channel count. Replacing
- * pixels rather than blending keeps alpha exact: a half-transparent face cannot show through.
+ * The columns `[from, to)` of row `y` inside the ellipse inscribed in a `width`×`height` region:
+ * the pixels whose centres lie in it, with every row reaching at least one pixel.
  */
-export function selectEllipse (anonymised: Buffer, original: Buffer, width: number, height: number, channels: number): Buffer {
+export function ellipseSpan (y: number, width: number, height: number): [number, number] {
   const rx = width / 2
   const ry = height / 2
-  for (let y = 0; y < height; y++) {
-    const dy = (y + 0.5 - ry) / ry
-    const half = rx * Math.sqrt(Math.max(0, 1 - dy * dy)) // the ellipse's half-width on this row
-    const inFrom = Math.ceil(rx - half - 0.5)
-    const inTo = Math.floor(rx + half - 0.5)
-    const row = y * width * channels
-    original.copy(anonymised, row, row, row + Math.max(0, inFrom) * channels)
-    const right = row + (Math.min(width - 1, inTo) + 1) * channels
-    original.copy(anonymised, right, right, row + width * channels)
-  }
-  return anonymised
+  const dy = (y + 0.5 - ry) / ry
+  const half = rx * Math.sqrt(Math.max(0, 1 - dy * dy)) // the ellipse's half-width on this row
+  const from = Math.max(0, Math.ceil(rx - half - 0.5))
+  const to = Math.min(width - 1, Math.floor(rx + half - 0.5)) + 1
+  return [from, Math.max(from, to)]
 }
 
 export const overlaps = (a: Region, b: Region): boolean =>
   a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height
 
-/** Copies a region's pixels out of a raw image (the inverse of `pasteRegion`). */
-export function cropRegion (image: Buffer, imageWidth: number, region: Region, channels: number): Buffer {
-  const rowBytes = region.width * channels
-  const out = Buffer.allocUnsafe(rowBytes * region.height)
-  for (let y = 0; y < region.height; y++) {
-    const from = ((region.top + y) * imageWidth + region.left) * channels
-    image.copy(out, y * rowBytes, from, from + rowBytes)
-  }
-  return out
-}
-
-/** Copies a raw region's pixels into the raw image it was cut from, in place. */
-export function pasteRegion (image: Buffer, imageWidth: number, pixels: Buffer, region: Region, channels: number): void {
+/**
+ * Writes a raw region's pixels into the raw image, in place: all of them for a rectangle, only
+ * those inside the inscribed ellipse for an ellipse (the corners keep the image's own). Pixels are
+ * replaced, never blended, so alpha stays exact: a half-transparent face cannot show through.
+ */
+export function pasteRegion (image: Buffer, imageWidth: number, pixels: Buffer, region: Region, channels: number, shape: BlurShape = 'rectangle'): void {
   const rowBytes = region.width * channels
   for (let y = 0; y < region.height; y++) {
-    pixels.copy(image, ((region.top + y) * imageWidth + region.left) * channels, y * rowBytes, (y + 1) * rowBytes)
+    const [from, to] = shape === 'ellipse' ? ellipseSpan(y, region.width, region.height) : [0, region.width]
+    const at = ((region.top + y) * imageWidth + region.left) * channels
+    pixels.copy(image, at + from * channels, y * rowBytes + from * channels, y * rowBytes + to * channels)
   }
 }
 
