@@ -1,16 +1,17 @@
 // ms per image against image size and face count, on the seed photo scaled up.
-//   pnpm bench:blurrer            (from the repository root)
+//   pnpm bench:blurrer            (from the repository root; BENCH_EFFORT=fast|small, the encoder's)
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Box } from '@faceblur/contracts'
-import { blurFaces, type BlurPolicy } from '../src/blur.js'
+import { blurFaces, type BlurPolicy, type EncodeEffort } from '../src/blur.js'
 
 const seed = readFileSync(join(import.meta.dirname, '../../../../shared/fixtures/seed_test.jpg'))
 const SIZES_MP = [1, 12, 24]
 const FACE_COUNTS = [1, 10, 100]
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const policy: BlurPolicy = { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }
+const EFFORT = (process.env.BENCH_EFFORT ?? 'fast') as EncodeEffort
 
 /** `count` face-sized boxes on a grid covering the image. */
 function grid (width: number, height: number, count: number): Box[] {
@@ -27,7 +28,7 @@ function grid (width: number, height: number, count: number): Box[] {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-console.log(`blurrer: ${policy.mode}/${policy.shape}, JPEG in and out, median of ${RUNS} runs (ms per image)`)
+console.log(`blurrer: ${policy.mode}/${policy.shape}, JPEG in and out (encode effort ${EFFORT}), median of ${RUNS} runs (ms per image)`)
 console.log(['size', ...FACE_COUNTS.map((n) => `${n} face${n === 1 ? '' : 's'}`)].map((c) => c.padStart(12)).join(''))
 for (const mp of SIZES_MP) {
   const scale = Math.sqrt((mp * 1e6) / (1634 * 1000))
@@ -37,11 +38,11 @@ for (const mp of SIZES_MP) {
   const row = [`${mp} MP`]
   for (const faces of FACE_COUNTS) {
     const boxes = grid(width, height, faces)
-    await blurFaces(image, boxes, policy, 100e6) // warm-up
+    await blurFaces(image, boxes, policy, 100e6, EFFORT) // warm-up
     const times: number[] = []
     for (let i = 0; i < RUNS; i++) {
       const t0 = performance.now()
-      await blurFaces(image, boxes, policy, 100e6)
+      await blurFaces(image, boxes, policy, 100e6, EFFORT)
       times.push(performance.now() - t0)
     }
     row.push(median(times).toFixed(0))

@@ -44,6 +44,7 @@ const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255)
  */
 export function toChwFloat (rgb: Uint8Array, width: number, height: number, out = new Float32Array(3 * width * height)): Float32Array {
   const plane = width * height
+  if (rgb.length !== 3 * plane) throw new RangeError(`expected ${width}×${height} RGB bytes (${3 * plane}), got ${rgb.length}`)
   for (let i = 0, p = 0; p < plane; p++, i += 3) {
     out[p] = UNIT[rgb[i]!]!
     out[p + plane] = UNIT[rgb[i + 1]!]!

@@ -11,7 +11,7 @@ const config = loadConfig(process.env)
 const logger = createLogger('detector', config.LOG_LEVEL)
 
 const session = await loadModel(config.FACEBLUR_MODEL_PATH, config.FACEBLUR_EXECUTION_PROVIDER,
-  { workers: config.FACEBLUR_ORT_WORKERS, threads: config.FACEBLUR_ORT_THREADS },
+  { workers: config.FACEBLUR_ORT_WORKERS, threads: config.FACEBLUR_ORT_THREADS, soloThreads: config.FACEBLUR_ORT_SOLO_THREADS },
   (reason) => logger.info({ reason }, 'CUDA execution provider unavailable; using CPU'))
 const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, {
   confidence: config.FACEBLUR_CONFIDENCE,

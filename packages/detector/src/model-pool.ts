@@ -9,39 +9,62 @@ export interface PoolOptions {
   workers: number
   /** onnxruntime intra-op threads per worker. */
   threads: number
+  /**
+   * Threads of the solo worker, which takes a run that starts while no other is running, so a lone
+   * request gets every core (0 = one per core; 1 = no solo worker).
+   */
+  soloThreads: number
 }
 
 // Run from source (tests, benches under tsx), the worker is the .ts file beside this one.
 const workerFile = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './model-worker.ts' : './model-worker.js', import.meta.url))
 
+function workers (path: string, count: number, threads: number): Piscina<Uint8Array, Float32Array> {
+  return new Piscina({
+    filename: workerFile,
+    workerData: { path, threads } satisfies ModelWorkerData,
+    minThreads: count,
+    maxThreads: count,
+    idleTimeout: Infinity, // each worker holds a loaded model
+    concurrentTasksPerWorker: 1
+  })
+}
+
 /**
- * The model on CPU in a pool of worker threads, one session each. onnxruntime-node runs a session
+ * The model on CPU in worker threads, one session each. onnxruntime-node runs a session
  * synchronously on its caller's thread, so in the service's own thread every run would stall
- * Kafka, MinIO and the next image's decoding, and two runs could never overlap. Here each worker
- * runs one input at a time with its own thread(s); nothing spins while it waits.
+ * Kafka, MinIO and the next image's decoding, and two runs could never overlap. Under load each
+ * worker runs one input at a time on one thread (no thread pool to spin or to fight the others);
+ * a run that starts while none is running goes to the solo worker, whose threads use every core,
+ * so a lone request is as quick as onnxruntime makes it.
  */
 export async function openModelPool (path: string, options: PoolOptions): Promise<Model> {
   // Loaded once here too: a wrong layout or a missing file fails at start-up, in this thread.
   const probe = await openModel(path, 'cpu', 1)
   const { sha256, inputSize, outputDims } = probe
   await probe.release()
-  const workers = options.workers === 0 ? cpus().length : options.workers
-  const pool = new Piscina<Uint8Array, Float32Array>({
-    filename: workerFile,
-    workerData: { path, threads: options.threads } satisfies ModelWorkerData,
-    minThreads: workers,
-    maxThreads: workers,
-    idleTimeout: Infinity, // each worker holds a loaded model
-    concurrentTasksPerWorker: 1
-  })
+  const cores = cpus().length
+  const lanes = options.workers === 0 ? cores : options.workers
+  const soloThreads = options.soloThreads === 0 ? cores : options.soloThreads
+  const pool = workers(path, lanes, options.threads)
+  const solo = soloThreads > options.threads ? workers(path, 1, soloThreads) : undefined
+  let running = 0
   return {
     provider: 'cpu',
     sha256,
     inputSize,
     outputDims,
-    lanes: workers,
-    infer: async (rgb) => await pool.run(rgb),
-    release: async () => { await pool.destroy() }
+    lanes,
+    async infer (rgb) {
+      const target = solo !== undefined && running === 0 ? solo : pool
+      running++
+      try {
+        return await target.run(rgb)
+      } finally {
+        running--
+      }
+    },
+    release: async () => { await Promise.all([pool.destroy(), solo?.destroy()]) }
   }
 }
 

@@ -62,7 +62,7 @@ export function cudaProviderInstalled (): boolean {
     existsSync(join(bin, napi, process.platform, process.arch, 'libonnxruntime_providers_cuda.so')))
 }
 
-async function create (bytes: Uint8Array, provider: 'cpu' | 'cuda', threads: number): Promise<ort.InferenceSession> {
+async function create (bytes: Uint8Array, provider: 'cpu' | 'cuda', threads: number, spinning: boolean): Promise<ort.InferenceSession> {
   return await ort.InferenceSession.create(bytes, {
     executionProviders: provider === 'cuda' ? [{ name: 'cuda' }, 'cpu'] : ['cpu'],
     graphOptimizationLevel: 'all',
@@ -70,9 +70,10 @@ async function create (bytes: Uint8Array, provider: 'cpu' | 'cuda', threads: num
     interOpNumThreads: 1,
     executionMode: 'sequential',
     enableCpuMemArena: true,
-    enableMemPattern: true // fixed input shape: the allocation plan is reused on every run
-    // Intra-op threads keep spinning (the default): letting them sleep cost 5-12% raw throughput
-    // on 2 cores. One thread (the inference workers' default) has no pool to spin.
+    enableMemPattern: true, // fixed input shape: the allocation plan is reused on every run
+    // Spinning intra-op threads are onnxruntime's default and its fastest on an idle machine; on a
+    // busy one they burn cores other work needs. One thread has no pool to spin.
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } }
   })
 }
 
@@ -82,7 +83,7 @@ async function create (bytes: Uint8Array, provider: 'cpu' | 'cuda', threads: num
  * defers the call), so on CPU this blocks the event loop for each run: the detector service runs
  * its CPU model in worker threads instead (`model-pool.ts`).
  */
-export async function openModel (path: string, choice: ProviderChoice, threads = cpus().length, onFallback?: (reason: string) => void): Promise<ModelSession> {
+export async function openModel (path: string, choice: ProviderChoice, threads = cpus().length, onFallback?: (reason: string) => void, spinning = true): Promise<ModelSession> {
   const bytes = await readFile(path)
   const sha256 = createHash('sha256').update(bytes).digest('hex')
   let session: ort.InferenceSession | undefined
@@ -90,14 +91,14 @@ export async function openModel (path: string, choice: ProviderChoice, threads =
   if (choice === 'auto' && !cudaProviderInstalled()) onFallback?.('no CUDA provider library installed beside onnxruntime-node')
   else if (choice !== 'cpu') {
     try {
-      session = await create(bytes, 'cuda', threads)
+      session = await create(bytes, 'cuda', threads, spinning)
       provider = 'cuda'
     } catch (err) {
       if (choice === 'cuda') throw new Error(`CUDA execution provider requested but unavailable: ${(err as Error).message}`)
       onFallback?.((err as Error).message.split('\n')[0] ?? 'unknown')
     }
   }
-  session ??= await create(bytes, 'cpu', threads)
+  session ??= await create(bytes, 'cpu', threads, spinning)
   const layout = checkLayout(session)
   const s = session
   const dims = [1, 3, layout.size, layout.size]

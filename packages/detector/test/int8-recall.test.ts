@@ -18,7 +18,7 @@ if (fp32Path === undefined || int8Path === undefined) throw new Error('FACEBLUR_
 
 // The service's defaults: one pass up to 1920 px, the tile pyramid above.
 const options = { confidence: 0.25, iou: 0.45, maxPixels: 64_000_000, tiling: { above: 1920, size: 960, overlap: 0.25 } }
-const models = await Promise.all([fp32Path, int8Path].map(async (path) => await openModelPool(path, { workers: 2, threads: 1 })))
+const models = await Promise.all([fp32Path, int8Path].map(async (path) => await openModelPool(path, { workers: 2, threads: 1, soloThreads: 0 })))
 t.teardown(async () => { await Promise.all(models.map(async (m) => { await m.release() })) })
 const [fp32, int8] = models.map((m, i) => createDetector(m, i === 0 ? 'fp32' : 'int8', options)) as [Detector, Detector]
 

@@ -11,7 +11,7 @@ import { iou } from '../src/postprocess.js'
 
 const modelPath = process.env.FACEBLUR_MODEL_PATH
 if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set: run the tests with `npm test`')
-const session = await openModelPool(modelPath, { workers: 2, threads: 1 }) // the service's CPU path
+const session = await openModelPool(modelPath, { workers: 2, threads: 1, soloThreads: 0 }) // the service's CPU path
 t.teardown(() => session.release())
 const detector = createDetector(session, 'yolov8n-face', { confidence: 0.25, iou: 0.45, maxPixels: 64_000_000 })
 
