@@ -53,6 +53,8 @@ export async function openModelPool (path: string, options: PoolOptions): Promis
   const cores = cpus().length
   const lanes = options.workers === 0 ? cores : options.workers
   const soloThreads = options.soloThreads === 0 ? cores : options.soloThreads
+  // No worker's threads spin: they would hold cores the others need (for the solo worker, spinning
+  // measured no quicker a lone request here and cost 20 CPU ms an image).
   const pool = workers(path, lanes, options.threads)
   const solo = soloThreads > options.threads ? workers(path, 1, soloThreads) : undefined
   let running = 0

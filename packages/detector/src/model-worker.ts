@@ -7,8 +7,7 @@ import { openModel } from './onnx-session.js'
 export interface ModelWorkerData { path: string, threads: number }
 
 const { path, threads } = workerData as ModelWorkerData
-// Not spinning: a worker's threads wait for the next input without holding a core.
-const session = await openModel(path, 'cpu', threads, undefined, false)
+const session = await openModel(path, 'cpu', threads, undefined, false) // see model-pool.ts: no spinning
 const size = session.inputSize
 const chw = new Float32Array(3 * size * size) // reused: a run is synchronous, so one input at a time
 
