@@ -2,7 +2,7 @@
 // them in the raw pixels, and re-encode once in the input's format with no metadata at all.
 import sharp from 'sharp'
 import { FaceBlurError, IMAGE_FORMATS, isImageFormat, type BlurMode, type BlurShape, type Box, type ImageFormat } from '@faceblur/contracts'
-import { CELLS_ACROSS, SMOOTHING_SIZE, overlaps, paddedRegion, pasteRegion, reducedSize, smoothingSigma, solidFill, type Region } from './geometry.js'
+import { CELLS_ACROSS, SMOOTHING_SIZE, enlargeInto, overlaps, paddedRegion, reducedSize, smoothingSigma, solidFill, type Region, type Small } from './geometry.js'
 
 export type { BlurMode, BlurShape }
 
@@ -45,36 +45,35 @@ function decodeError (err: unknown): FaceBlurError {
 }
 
 /**
- * The region of the image shrunk to a few cells, then enlarged back: the information is gone, not
- * hidden. A gaussian's smoothing happens at a small intermediate size, so its cost does not grow
+ * The region of the image shrunk to a few cells: the information is gone, not hidden. For a
+ * gaussian the cells are then smoothed at a small intermediate size, so the cost does not grow
  * with the face (a sigma scaled to a 2000 px face would take seconds at full size). sharp reads the
  * region straight out of the decoded image: nothing is copied to cut it out.
  */
-async function reduceAndEnlarge (img: Raw, region: Region, mode: Exclude<BlurMode, 'solid'>): Promise<Buffer> {
+async function reduce (img: Raw, region: Region, mode: Exclude<BlurMode, 'solid'>): Promise<Small> {
   const { channels } = img
   const small = reducedSize(region, CELLS_ACROSS[mode])
   const reduced = await sharp(img.data, { raw: { width: img.width, height: img.height, channels } })
     .extract(region)
     .resize(small.width, small.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer()
-  if (mode === 'pixelate') {
-    return await sharp(reduced, { raw: { ...small, channels } })
-      .resize(region.width, region.height, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer()
-  }
+  if (mode === 'pixelate') return { data: reduced, ...small }
   const mid = reducedSize(region, SMOOTHING_SIZE)
   const smooth = await sharp(reduced, { raw: { ...small, channels } })
     .resize(mid.width, mid.height, { fit: 'fill', kernel: 'cubic' })
     .blur(smoothingSigma(mid))
     .raw().toBuffer()
-  return await sharp(smooth, { raw: { ...mid, channels } })
-    .resize(region.width, region.height, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer()
+  return { data: smooth, ...mid }
 }
 
-/** Anonymises one region of the image in place, inside the policy's shape. */
+/**
+ * Anonymises one region of the image in place, inside the policy's shape: its reduced pixels are
+ * enlarged straight into the image (in JS: libvips took 16 ms to enlarge one 550×740 face).
+ */
 async function anonymise (img: Raw, region: Region, policy: BlurPolicy): Promise<void> {
-  const pixels = policy.mode === 'solid'
-    ? solidFill(region.width, region.height, img.channels)
-    : await reduceAndEnlarge(img, region, policy.mode)
-  pasteRegion(img.data, img.width, pixels, region, img.channels, policy.shape)
+  const small: Small = policy.mode === 'solid'
+    ? { data: solidFill(1, 1, img.channels), width: 1, height: 1 }
+    : await reduce(img, region, policy.mode)
+  enlargeInto(img.data, img.width, img.channels, region, small, policy.mode === 'gaussian' ? 'linear' : 'nearest', policy.shape)
 }
 
 /**

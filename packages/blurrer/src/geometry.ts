@@ -55,17 +55,56 @@ export function ellipseSpan (y: number, width: number, height: number): [number,
 export const overlaps = (a: Region, b: Region): boolean =>
   a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height
 
+/** A small raw image: what a region is reduced to before it is enlarged back into the picture. */
+export interface Small { data: Buffer, width: number, height: number }
+
+/** For each output pixel along one axis: the two source pixels around its centre and the weight of the second. */
+function samples (out: number, source: number, kernel: 'nearest' | 'linear'): { lo: Int32Array, hi: Int32Array, w: Float32Array } {
+  const lo = new Int32Array(out)
+  const hi = new Int32Array(out)
+  const w = new Float32Array(out)
+  const scale = source / out
+  for (let i = 0; i < out; i++) {
+    if (kernel === 'nearest') {
+      lo[i] = hi[i] = Math.min(source - 1, Math.floor(i * scale)) // as libvips places its cells
+    } else {
+      const at = Math.min(source - 1, Math.max(0, (i + 0.5) * scale - 0.5))
+      lo[i] = Math.floor(at)
+      hi[i] = Math.min(source - 1, lo[i]! + 1)
+      w[i] = at - lo[i]!
+    }
+  }
+  return { lo, hi, w }
+}
+
 /**
- * Writes a raw region's pixels into the raw image, in place: all of them for a rectangle, only
- * those inside the inscribed ellipse for an ellipse (the corners keep the image's own). Pixels are
- * replaced, never blended, so alpha stays exact: a half-transparent face cannot show through.
+ * Enlarges `small` to the region and writes it into the raw image in place, in one pass: all of
+ * the region for a rectangle, only inside the inscribed ellipse for an ellipse (the corners keep
+ * the image's own pixels). `nearest` keeps the cells as blocks; `linear` interpolates between
+ * their centres (for an already smoothed source). Pixels are replaced, never blended with the
+ * image, so alpha stays exact: a half-transparent face cannot show through.
  */
-export function pasteRegion (image: Buffer, imageWidth: number, pixels: Buffer, region: Region, channels: number, shape: BlurShape = 'rectangle'): void {
-  const rowBytes = region.width * channels
+export function enlargeInto (image: Buffer, imageWidth: number, channels: number, region: Region, small: Small, kernel: 'nearest' | 'linear', shape: BlurShape): void {
+  const src = small.data
+  const cols = samples(region.width, small.width, kernel)
+  const rows = samples(region.height, small.height, kernel)
+  const stride = small.width * channels
   for (let y = 0; y < region.height; y++) {
     const [from, to] = shape === 'ellipse' ? ellipseSpan(y, region.width, region.height) : [0, region.width]
-    const at = ((region.top + y) * imageWidth + region.left) * channels
-    pixels.copy(image, at + from * channels, y * rowBytes + from * channels, y * rowBytes + to * channels)
+    const upper = rows.lo[y]! * stride
+    const lower = rows.hi[y]! * stride
+    const wy = rows.w[y]!
+    let at = ((region.top + y) * imageWidth + region.left + from) * channels
+    for (let x = from; x < to; x++) {
+      const left = cols.lo[x]! * channels
+      const right = cols.hi[x]! * channels
+      const wx = cols.w[x]!
+      for (let c = 0; c < channels; c++) {
+        const top = src[upper + left + c]! + (src[upper + right + c]! - src[upper + left + c]!) * wx
+        const bottom = src[lower + left + c]! + (src[lower + right + c]! - src[lower + left + c]!) * wx
+        image[at++] = top + (bottom - top) * wy + 0.5 // a mix of bytes: always within 0..255.5
+      }
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ellipseSpan, overlaps, paddedRegion, pasteRegion, reducedSize, solidFill } from '../src/geometry.js'
+import { ellipseSpan, enlargeInto, overlaps, paddedRegion, reducedSize, solidFill } from '../src/geometry.js'
 
 t.test('padding grows the box on every side and is clipped to the image', async (t) => {
   t.same(paddedRegion([100, 100, 200, 300], 0.2, 1000, 1000), { left: 80, top: 60, width: 140, height: 280 })
@@ -17,7 +17,7 @@ t.test('an ellipse writes anonymised pixels inside and leaves the corners origin
   const w = 10
   const h = 10
   const out = Buffer.alloc(w * h, 9)
-  pasteRegion(out, w, Buffer.alloc(w * h, 1), { left: 0, top: 0, width: w, height: h }, 1, 'ellipse')
+  enlargeInto(out, w, 1, { left: 0, top: 0, width: w, height: h }, { data: Buffer.from([1]), width: 1, height: 1 }, 'nearest', 'ellipse')
   t.equal(out[0], 9, 'top-left corner is original')
   t.equal(out[w * h - 1], 9, 'bottom-right corner is original')
   t.equal(out[5 * w + 5], 1, 'centre is anonymised')
@@ -36,11 +36,23 @@ t.test("an ellipse's rows are symmetric both ways and span the region in the mid
   }
 })
 
-t.test('pasting writes the region into the image and nothing else', async (t) => {
+t.test('enlarging writes the region into the image and nothing else', async (t) => {
   const image = Buffer.alloc(4 * 3 * 2, 0) // 4×3, 2 channels
-  pasteRegion(image, 4, Buffer.alloc(2 * 2 * 2, 7), { left: 1, top: 1, width: 2, height: 2 }, 2)
+  enlargeInto(image, 4, 2, { left: 1, top: 1, width: 2, height: 2 }, { data: Buffer.from([7, 8]), width: 1, height: 1 }, 'nearest', 'rectangle')
   const at = (x: number, y: number): number => image[(y * 4 + x) * 2]!
   t.same([at(0, 0), at(1, 1), at(2, 2), at(3, 2), at(0, 1)], [0, 7, 7, 0, 0])
+  t.equal(image[(1 * 4 + 1) * 2 + 1], 8, 'every channel, alpha included')
+})
+
+t.test('nearest keeps cells as blocks; linear runs smoothly between cell centres', async (t) => {
+  const small = { data: Buffer.from([0, 200]), width: 2, height: 1 } // one channel, two cells
+  const region = { left: 0, top: 0, width: 8, height: 1 }
+  const nearest = Buffer.alloc(8)
+  enlargeInto(nearest, 8, 1, region, small, 'nearest', 'rectangle')
+  t.same([...nearest], [0, 0, 0, 0, 200, 200, 200, 200])
+  const linear = Buffer.alloc(8)
+  enlargeInto(linear, 8, 1, region, small, 'linear', 'rectangle')
+  t.same([...linear], [0, 0, 25, 75, 125, 175, 200, 200], 'flat beyond the outer centres, linear between')
 })
 
 t.test('solid fill is opaque black', async (t) => {
