@@ -39,13 +39,23 @@ export interface Detector {
 export function createDetector (session: Model, modelName: string, options: DetectorOptions): Detector {
   const size = session.inputSize
   const [, channels = 0, anchors = 0] = session.outputDims
+  let inFlight = 0 // detections under way: decoding, or waiting for the model
+  async function detect (prepared: Promise<View[]>, signal: AbortSignal | undefined): Promise<Detection> {
+    inFlight++
+    try {
+      return await detectViews(await prepared, signal)
+    } finally {
+      inFlight--
+    }
+  }
   async function detectViews (views: View[], signal: AbortSignal | undefined): Promise<Detection> {
     const { width, height } = views[0]!.geometry
     const whole: Candidate[] = []
     const cut: CutCandidate[] = []
+    const alone = inFlight === 1 && views.length === 1
     const outputs = await inLanes(views, session.lanes, async (view) => {
       signal?.throwIfAborted() // between runs: a tiled image past its deadline stops here
-      return await session.infer(view.rgb)
+      return await session.infer(view.rgb, alone)
     })
     for (const [i, view] of views.entries()) {
       const output = outputs[i]!
@@ -64,8 +74,8 @@ export function createDetector (session: Model, modelName: string, options: Dete
   return {
     model: { name: modelName, sha256: session.sha256, provider: session.provider },
     lanes: session.lanes,
-    detect: async (encoded, signal) => await detectViews(await prepareViews(encoded, size, options.maxPixels, options.tiling), signal),
-    detectFrame: async ({ rgb, width, height }, signal) => await detectViews(await prepareFrameViews(rgb, width, height, size, options.tiling), signal),
+    detect: async (encoded, signal) => await detect(prepareViews(encoded, size, options.maxPixels, options.tiling), signal),
+    detectFrame: async ({ rgb, width, height }, signal) => await detect(prepareFrameViews(rgb, width, height, size, options.tiling), signal),
     frameScale: (width, height) => {
       const longer = Math.max(width, height)
       const tiled = options.tiling !== undefined && longer > options.tiling.above

@@ -10,18 +10,11 @@ export interface PoolOptions {
   /** onnxruntime intra-op threads per worker. */
   threads: number
   /**
-   * Threads of the solo worker, which takes a run that starts when the model has been idle, so a
-   * lone request gets every core (0 = one per core; 1 = no solo worker).
+   * Threads of the solo worker, which takes a run its caller calls alone, so a lone request gets
+   * every core (0 = one per core; 1 = no solo worker).
    */
   soloThreads: number
 }
-
-/**
- * The solo worker takes a run only after the model has been idle this long: under load the gaps
- * between runs (an image decoding) are shorter, and a two-thread run overlapping the one-thread
- * workers' would cost throughput (measured: 10-15 % fewer images/s when any idle moment counted).
- */
-const SOLO_AFTER_IDLE_MS = 50
 
 // Run from source (tests, benches under tsx), the worker is the .ts file beside this one.
 const workerFile = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './model-worker.ts' : './model-worker.js', import.meta.url))
@@ -42,8 +35,8 @@ function workers (path: string, count: number, threads: number): Piscina<Uint8Ar
  * synchronously on its caller's thread, so in the service's own thread every run would stall
  * Kafka, MinIO and the next image's decoding, and two runs could never overlap. Under load each
  * worker runs one input at a time on one thread (no thread pool to spin or to fight the others);
- * a run that starts after the model has been idle a while goes to the solo worker, whose threads
- * use every core, so a lone request is as quick as onnxruntime makes it.
+ * a run its caller calls alone (one image in the detector, one view) goes to the solo worker, whose
+ * threads use every core, so a lone request is nearly as quick as onnxruntime makes it.
  */
 export async function openModelPool (path: string, options: PoolOptions): Promise<Model> {
   // Loaded once here too: a wrong layout or a missing file fails at start-up, in this thread.
@@ -58,20 +51,21 @@ export async function openModelPool (path: string, options: PoolOptions): Promis
   const pool = workers(path, lanes, options.threads)
   const solo = soloThreads > options.threads ? workers(path, 1, soloThreads) : undefined
   let running = 0
-  let idleSince = 0
   return {
     provider: 'cpu',
     sha256,
     inputSize,
     outputDims,
     lanes,
-    async infer (rgb) {
-      const target = solo !== undefined && running === 0 && performance.now() - idleSince >= SOLO_AFTER_IDLE_MS ? solo : pool
+    async infer (rgb, alone = false) {
+      // Alone by the caller's word and in fact: a two-thread run beside the one-thread workers'
+      // would cost throughput (measured 10-15 % when any idle moment counted as alone).
+      const target = solo !== undefined && alone && running === 0 ? solo : pool
       running++
       try {
         return await target.run(rgb)
       } finally {
-        if (--running === 0) idleSince = performance.now()
+        running--
       }
     },
     release: async () => { await Promise.all([pool.destroy(), solo?.destroy()]) }

@@ -20,8 +20,11 @@ export interface Model {
   readonly outputDims: readonly number[]
   /** Model runs that make progress at once: a caller with several inputs keeps this many in flight. */
   readonly lanes: number
-  /** Runs the model on one letterboxed input: interleaved RGB bytes, `inputSize`² × 3. */
-  infer: (rgb: Uint8Array) => Promise<Float32Array>
+  /**
+   * Runs the model on one letterboxed input: interleaved RGB bytes, `inputSize`² × 3. `alone`: the
+   * caller has nothing else for the model (one image, one view), so this run may take every core.
+   */
+  infer: (rgb: Uint8Array, alone?: boolean) => Promise<Float32Array>
   release: () => Promise<void>
 }
 

@@ -138,7 +138,11 @@ export async function runStage<T extends StageEvent> (settings: KernelSettings, 
     const announce = def.announces === true && message.headers[ANNOUNCED_HEADER] === undefined
     const starts = def.startsTask ?? true
     const opening = [...(announce ? [statusOf(event, { status: 'PENDING' })] : []), ...(starts ? [statusOf(event, { status: 'STARTED' })] : [])]
-    if (opening.length > 0) await publish(opening, log)
+    // The work starts while the opening statuses are on their way (one round trip less on every
+    // task's path); the outcome waits for them, so the status topic keeps its order. If they cannot
+    // be published, the handler throws below and the event is redelivered, as before.
+    const opened = opening.length > 0 ? publish(opening, log) : Promise.resolve()
+    opened.catch(() => {}) // awaited below; this only keeps a failure from counting as unhandled meanwhile
 
     let outcome: OutgoingMessage[]
     let failed: FaceBlurError | undefined
@@ -159,10 +163,14 @@ export async function runStage<T extends StageEvent> (settings: KernelSettings, 
       ]
     } catch (err) {
       failed = coded(err)
-      if (failed.code === 'FB_ERR_SOURCE_REFUSED') return await refuse(message, failed, event) // the object was larger than its event said
+      if (failed.code === 'FB_ERR_SOURCE_REFUSED') { // the object was larger than its event said
+        await opened
+        return await refuse(message, failed, event)
+      }
       outcome = [failure(event, failed)]
     }
 
+    await opened
     try {
       await publish(outcome, log)
     } catch (err) {
