@@ -10,7 +10,7 @@ export const DetectorEnv = {
   FACEBLUR_EXECUTION_PROVIDER: Type.Union([Type.Literal('auto'), Type.Literal('cpu'), Type.Literal('cuda')], { default: 'auto' }),
   FACEBLUR_ORT_WORKERS: Type.Integer({ default: 0, minimum: 0, maximum: 64, description: 'inference worker threads on CPU, each with its own session (0 = one per core)' }),
   FACEBLUR_ORT_THREADS: Type.Integer({ default: 1, minimum: 1, maximum: 64, description: 'onnxruntime intra-op threads per model run (per worker on CPU)' }),
-  FACEBLUR_ORT_SOLO_THREADS: Type.Integer({ default: 0, minimum: 0, maximum: 64, description: 'threads of the CPU worker that takes a run starting while no other runs, so a lone request gets every core (0 = one per core; 1 = no such worker)' }),
+  FACEBLUR_ORT_SOLO_THREADS: Type.Integer({ default: 0, minimum: 0, maximum: 64, description: 'threads of the CPU worker that takes a run whose caller has nothing else for the model (one image, not tiled), so a lone request gets every core (0 = one per core; 1 = no such worker)' }),
   // Low on purpose: a missed face is a privacy leak, a blurred doll is not.
   FACEBLUR_CONFIDENCE: Type.Number({ default: 0.25, exclusiveMinimum: 0, maximum: 1 }),
   FACEBLUR_IOU: Type.Number({ default: 0.45, exclusiveMinimum: 0, maximum: 1 }),
