@@ -2,7 +2,7 @@
 // them in the raw pixels, and re-encode once in the input's format with no metadata at all.
 import sharp from 'sharp'
 import { FaceBlurError, IMAGE_FORMATS, isImageFormat, type BlurMode, type BlurShape, type Box, type ImageFormat } from '@faceblur/contracts'
-import { CELLS_ACROSS, SMOOTHING_SIZE, enlargeInto, overlaps, paddedRegion, reducedSize, smoothingSigma, solidFill, type Region, type Small } from './geometry.js'
+import { SMOOTHING_SIZE, cellSide, enlargeInto, faceArea, overlaps, reducedSize, smoothingSigma, solidFill, type FaceArea, type Small } from './geometry.js'
 
 export type { BlurMode, BlurShape }
 
@@ -46,49 +46,52 @@ function decodeError (err: unknown): FaceBlurError {
 }
 
 /**
- * The region of the image shrunk to a few cells: the information is gone, not hidden. For a
- * gaussian the cells are then smoothed at a small intermediate size, so the cost does not grow
- * with the face (a sigma scaled to a 2000 px face would take seconds at full size). sharp reads the
- * region straight out of the decoded image: nothing is copied to cut it out.
+ * The face's region of the image shrunk to a few cells (fewer on a small face: see cellSide): the
+ * information is gone, not hidden. For a gaussian the cells are then smoothed at a small
+ * intermediate size, so the cost does not grow with the face (a sigma scaled to a 2000 px face
+ * would take seconds at full size). sharp reads the region straight out of the decoded image:
+ * nothing is copied to cut it out.
  */
-async function reduce (img: Raw, region: Region, mode: Exclude<BlurMode, 'solid'>): Promise<Small> {
+async function reduce (img: Raw, { region, side }: FaceArea, mode: Exclude<BlurMode, 'solid'>): Promise<Small> {
   const { channels } = img
-  const small = reducedSize(region, CELLS_ACROSS[mode])
+  const cell = cellSide(side, mode)
+  const small = reducedSize(region, cell)
   const reduced = await sharp(img.data, { raw: { width: img.width, height: img.height, channels } })
     .extract(region)
     .resize(small.width, small.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer()
   if (mode === 'pixelate') return { data: reduced, ...small }
-  const mid = reducedSize(region, SMOOTHING_SIZE)
+  const midScale = Math.max(1, Math.max(region.width, region.height) / SMOOTHING_SIZE)
+  const mid = reducedSize(region, midScale)
   const smooth = await sharp(reduced, { raw: { ...small, channels } })
     .resize(mid.width, mid.height, { fit: 'fill', kernel: 'cubic' })
-    .blur(smoothingSigma(mid))
+    .blur(smoothingSigma(cell / midScale))
     .raw().toBuffer()
   return { data: smooth, ...mid }
 }
 
 /**
- * Anonymises one region of the image in place, inside the policy's shape: its reduced pixels are
- * enlarged straight into the image (in JS: libvips took 16 ms to enlarge one 550×740 face).
+ * Anonymises one face in place, inside the policy's shape: its reduced pixels are enlarged
+ * straight into the image (in JS: libvips took 16 ms to enlarge one 550×740 face).
  */
-async function anonymise (img: Raw, region: Region, policy: BlurPolicy): Promise<void> {
+async function anonymise (img: Raw, area: FaceArea, policy: BlurPolicy): Promise<void> {
   const small: Small = policy.mode === 'solid'
     ? { data: solidFill(1, 1, img.channels), width: 1, height: 1 }
-    : await reduce(img, region, policy.mode)
-  enlargeInto(img.data, img.width, img.channels, region, small, policy.mode === 'gaussian' ? 'linear' : 'nearest', policy.shape)
+    : await reduce(img, area, policy.mode)
+  enlargeInto(img.data, img.width, img.channels, area.region, small, policy.mode === 'gaussian' ? 'linear' : 'nearest', policy.shape === 'ellipse' ? area.oval : null)
 }
 
 /**
- * Anonymises every face region of a decoded upright image in place. Regions that overlap no other
- * are anonymised side by side (each reads and writes only its own pixels). Overlapping ones go in
- * turn, each read from the image as the previous ones left it, so an ellipse's untouched corners
- * never restore pixels another face's blur already replaced.
+ * Anonymises every face of a decoded upright image in place, each box as its own area. Areas that
+ * overlap no other are anonymised side by side (each reads and writes only its own pixels).
+ * Overlapping ones go in turn, each read from the image as the previous ones left it, so an
+ * ellipse's untouched corners never restore pixels another face's blur already replaced.
  */
 async function anonymiseFaces (img: Raw, boxes: readonly Box[], policy: BlurPolicy): Promise<void> {
-  const regions = boxes.map((b) => paddedRegion(b, policy.padding, img.width, img.height)).filter((r): r is Region => r !== null)
-  const alone = regions.filter((r) => !regions.some((o) => o !== r && overlaps(r, o)))
-  const tangled = regions.filter((r) => !alone.includes(r))
-  await Promise.all(alone.map(async (region) => { await anonymise(img, region, policy) }))
-  for (const region of tangled) await anonymise(img, region, policy)
+  const areas = boxes.map((b) => faceArea(b, policy.padding, img.width, img.height)).filter((a): a is FaceArea => a !== null)
+  const alone = areas.filter((a) => !areas.some((o) => o !== a && overlaps(a.region, o.region)))
+  const tangled = areas.filter((a) => !alone.includes(a))
+  await Promise.all(alone.map(async (area) => { await anonymise(img, area, policy) }))
+  for (const area of tangled) await anonymise(img, area, policy)
 }
 
 /** Blurs every face of one decoded upright RGB video frame, in place. */

@@ -1,54 +1,89 @@
-import type { BlurShape, Box } from '@faceblur/contracts'
+import type { Box } from '@faceblur/contracts'
 
 export interface Region { left: number, top: number, width: number, height: number }
 
+/** The ellipse a face's blur fills, in image pixels: centre and radii. */
+export interface Oval { cx: number, cy: number, rx: number, ry: number }
+
+/**
+ * Where one face is anonymised: the part of the image rewritten (clipped to it), the ellipse to
+ * fill when the shape is one, and the face's padded size before clipping (its blur strength).
+ */
+export interface FaceArea { region: Region, oval: Oval, side: number }
+
+/** Within this many pixels of the image's border a box is taken as cut by it. */
+const EDGE_PX = 2
+
 /**
  * The area to anonymise for one face: the box grown by `padding` of its size on every side (so
- * hairline, ears and chin are covered), clipped to the image. Null when nothing is left.
+ * hairline, ears and chin are covered), clipped to the image; null when nothing is left. A face
+ * cut by the border goes on past it, so its ellipse is drawn as if the face were extended by its
+ * own size there: the shape covers the visible part right up to the border instead of curving
+ * away from it and leaving the corners by the edge sharp.
  */
-export function paddedRegion (box: Box, padding: number, imageWidth: number, imageHeight: number): Region | null {
+export function faceArea (box: Box, padding: number, imageWidth: number, imageHeight: number): FaceArea | null {
   const [x1, y1, x2, y2] = box
   const padX = (x2 - x1) * padding
   const padY = (y2 - y1) * padding
-  const left = Math.max(0, Math.floor(x1 - padX))
-  const top = Math.max(0, Math.floor(y1 - padY))
-  const right = Math.min(imageWidth, Math.ceil(x2 + padX))
-  const bottom = Math.min(imageHeight, Math.ceil(y2 + padY))
+  const [px1, py1, px2, py2] = [Math.floor(x1 - padX), Math.floor(y1 - padY), Math.ceil(x2 + padX), Math.ceil(y2 + padY)]
+  const left = Math.max(0, px1)
+  const top = Math.max(0, py1)
+  const right = Math.min(imageWidth, px2)
+  const bottom = Math.min(imageHeight, py2)
   if (right - left < 1 || bottom - top < 1) return null
-  return { left, top, width: right - left, height: bottom - top }
+  const [w, h] = [px2 - px1, py2 - py1]
+  const ox1 = x1 <= EDGE_PX ? px1 - w : px1
+  const ox2 = x2 >= imageWidth - EDGE_PX ? px2 + w : px2
+  const oy1 = y1 <= EDGE_PX ? py1 - h : py1
+  const oy2 = y2 >= imageHeight - EDGE_PX ? py2 + h : py2
+  return {
+    region: { left, top, width: right - left, height: bottom - top },
+    oval: { cx: (ox1 + ox2) / 2, cy: (oy1 + oy2) / 2, rx: (ox2 - ox1) / 2, ry: (oy2 - oy1) / 2 },
+    side: Math.max(w, h)
+  }
 }
 
+/** The ellipse inscribed in a region. */
+export const ovalIn = (r: Region): Oval => ({ cx: r.left + r.width / 2, cy: r.top + r.height / 2, rx: r.width / 2, ry: r.height / 2 })
+
 /**
- * How many cells survive across a region's longer side. Whatever the face's size, at most this
- * much information is kept, which is what makes the blur irreversible: a big face is not just
+ * How many cells survive across a face's padded size. Whatever the face's size, at most this much
+ * information is kept, which is what makes the blur irreversible: a big face is not just
  * smoothed, it is reduced to a handful of colours first.
  */
 export const CELLS_ACROSS = { gaussian: 8, pixelate: 10 } as const
 
-/** The reduced size of a region: `cells` across its longer side, at least 1 px each way. */
-export function reducedSize (region: Region, cells: number): { width: number, height: number } {
-  const longer = Math.max(region.width, region.height)
-  const factor = Math.min(1, cells / longer)
+/**
+ * The smallest cell, in image pixels. A small face's features are a few pixels wide, so eight
+ * cells across a 30 px face keep a sharp-edged sketch of it (a third of its detail survived in
+ * video); with cells at least this big a 20–60 px face loses as much as a large one.
+ */
+export const MIN_CELL_PX = { gaussian: 12, pixelate: 10 } as const
+
+/** The side of one cell for a face of padded size `side`. */
+export const cellSide = (side: number, mode: keyof typeof CELLS_ACROSS): number => Math.max(MIN_CELL_PX[mode], side / CELLS_ACROSS[mode])
+
+/** The reduced size of a region: one pixel per `cell` image pixels, at least 1 px each way, never enlarged. */
+export function reducedSize (region: Region, cell: number): { width: number, height: number } {
+  const factor = Math.min(1, 1 / cell)
   return { width: Math.max(1, Math.round(region.width * factor)), height: Math.max(1, Math.round(region.height * factor)) }
 }
 
 /** Longer side at which a gaussian region is smoothed before its final enlargement. */
 export const SMOOTHING_SIZE = 64
 
-/** Smoothing of a reduced gaussian region, scaled with it so the cells never show. */
-export const smoothingSigma = (size: { width: number, height: number }): number => Math.max(0.5, Math.max(size.width, size.height) / 16)
+/** Smoothing of a reduced gaussian region: half a cell (`cell` in its own pixels), so the cells never show. */
+export const smoothingSigma = (cell: number): number => Math.max(0.5, cell / 2)
 
 /**
- * The columns `[from, to)` of row `y` inside the ellipse inscribed in a `width`×`height` region:
- * the pixels whose centres lie in it, with every row reaching at least one pixel.
+ * The columns `[from, to)` of the image's row `y` inside `oval`, relative to `region` and within
+ * it: the pixels whose centres lie in the ellipse.
  */
-export function ellipseSpan (y: number, width: number, height: number): [number, number] {
-  const rx = width / 2
-  const ry = height / 2
-  const dy = (y + 0.5 - ry) / ry
-  const half = rx * Math.sqrt(Math.max(0, 1 - dy * dy)) // the ellipse's half-width on this row
-  const from = Math.max(0, Math.ceil(rx - half - 0.5))
-  const to = Math.min(width - 1, Math.floor(rx + half - 0.5)) + 1
+export function ovalSpan (y: number, oval: Oval, region: Region): [number, number] {
+  const dy = (y + 0.5 - oval.cy) / oval.ry
+  const half = oval.rx * Math.sqrt(Math.max(0, 1 - dy * dy)) // the ellipse's half-width on this row
+  const from = Math.max(region.left, Math.ceil(oval.cx - half - 0.5)) - region.left
+  const to = Math.min(region.left + region.width - 1, Math.floor(oval.cx + half - 0.5)) + 1 - region.left
   return [from, Math.max(from, to)]
 }
 
@@ -79,18 +114,18 @@ function samples (out: number, source: number, kernel: 'nearest' | 'linear'): { 
 
 /**
  * Enlarges `small` to the region and writes it into the raw image in place, in one pass: all of
- * the region for a rectangle, only inside the inscribed ellipse for an ellipse (the corners keep
- * the image's own pixels). `nearest` keeps the cells as blocks; `linear` interpolates between
+ * the region for a rectangle (`oval` null), only inside `oval` for an ellipse (the rest keeps the
+ * image's own pixels). `nearest` keeps the cells as blocks; `linear` interpolates between
  * their centres (for an already smoothed source). Pixels are replaced, never blended with the
  * image, so alpha stays exact: a half-transparent face cannot show through.
  */
-export function enlargeInto (image: Buffer, imageWidth: number, channels: number, region: Region, small: Small, kernel: 'nearest' | 'linear', shape: BlurShape): void {
+export function enlargeInto (image: Buffer, imageWidth: number, channels: number, region: Region, small: Small, kernel: 'nearest' | 'linear', oval: Oval | null): void {
   const src = small.data
   const cols = samples(region.width, small.width, kernel)
   const rows = samples(region.height, small.height, kernel)
   const stride = small.width * channels
   for (let y = 0; y < region.height; y++) {
-    const [from, to] = shape === 'ellipse' ? ellipseSpan(y, region.width, region.height) : [0, region.width]
+    const [from, to] = oval === null ? [0, region.width] : ovalSpan(region.top + y, oval, region)
     const upper = rows.lo[y]! * stride
     const lower = rows.hi[y]! * stride
     const wy = rows.w[y]!

@@ -1,48 +1,24 @@
 import type { Box, VideoFaceCounts } from '@faceblur/contracts'
+import { boxAt, linkTracks } from './tracks.js'
 
 /**
  * Temporal safety: a face the detector misses in one frame, between hits, is the leak viewers
- * notice. Each frame is blurred with the boxes of every frame within `window` frames of it, its
- * own included, so a face found in frame n is covered in frames n − window … n + window too; the
- * boxes of one face from those frames are blurred as their union.
+ * notice. Faces are followed from frame to frame (see linkTracks), and each frame is blurred with
+ * its own detections plus, for every face seen within `window` frames of it but not in it, that
+ * face's box carried there: interpolated between its sightings, or moved on by its own motion (the
+ * camera's when it was seen once) and grown by half that move. Each box stays its own region, so
+ * no union can leave part of a face outside its shape; a carried box may reach past the frame.
  *
  * `frames` holds the boxes of `ownCount` frames starting at `ownStart`, with context frames of
  * the neighbouring segments before and after them, so the window reaches across a cut.
  */
 export function carryBoxes (frames: ReadonlyArray<readonly Box[]>, ownStart: number, ownCount: number, window: number): Box[][] {
+  const { tracks, shifts } = linkTracks(frames, 2 * window)
   const out: Box[][] = []
-  for (let j = 0; j < ownCount; j++) {
-    const at = ownStart + j
-    const boxes: Box[] = []
-    for (let k = Math.max(0, at - window); k <= Math.min(frames.length - 1, at + window); k++) boxes.push(...frames[k] ?? [])
-    out.push(mergeOverlapping(boxes))
+  for (let at = ownStart; at < ownStart + ownCount; at++) {
+    out.push(tracks.map((track) => boxAt(track, at, window, shifts)).filter((b): b is Box => b !== null))
   }
   return out
-}
-
-/**
- * Boxes that overlap (a face seen in neighbouring frames, a little moved) become their union, so
- * each face is blurred once, as one region, however many frames its box comes from. Faces that
- * overlap each other merge too: the blur covers both.
- */
-export function mergeOverlapping (boxes: readonly Box[]): Box[] {
-  const merged: Box[] = boxes.map((b) => [...b] as Box)
-  for (let changed = true; changed;) {
-    changed = false
-    for (let i = 0; i < merged.length && !changed; i++) {
-      for (let j = i + 1; j < merged.length; j++) {
-        const a = merged[i]!
-        const b = merged[j]!
-        if (a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]) {
-          merged[i] = [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]
-          merged.splice(j, 1)
-          changed = true
-          break
-        }
-      }
-    }
-  }
-  return merged
 }
 
 /** How many frames had faces, and the most in one frame, from the detections alone (no carrying). */
