@@ -48,17 +48,19 @@ export const ovalIn = (r: Region): Oval => ({ cx: r.left + r.width / 2, cy: r.to
 
 /**
  * How many cells survive across a face's padded size. Whatever the face's size, at most this much
- * information is kept, which is what makes the blur irreversible: a big face is not just
- * smoothed, it is reduced to a handful of colours first.
+ * information is kept, which is what makes the blur irreversible: a face is not just smoothed, it
+ * is reduced to a handful of colours first. Four for the gaussian, smoothed by a whole cell: with
+ * eight and half a cell, faces cut by the frame's edge kept a third of their detail in video
+ * (the arc of hair over a forehead survived as a sharp ramp).
  */
-export const CELLS_ACROSS = { gaussian: 8, pixelate: 10 } as const
+export const CELLS_ACROSS = { gaussian: 4, pixelate: 10 } as const
 
 /**
- * The smallest cell, in image pixels. A small face's features are a few pixels wide, so eight
- * cells across a 30 px face keep a sharp-edged sketch of it (a third of its detail survived in
- * video); with cells at least this big a 20–60 px face loses as much as a large one.
+ * The smallest cell, in image pixels. A small face's features are a few pixels wide, so cells
+ * scaled to it keep a sketch of it (eight across a 30 px face kept a third of its detail in video);
+ * with cells at least this big a 20–60 px face loses as much as a large one.
  */
-export const MIN_CELL_PX = { gaussian: 12, pixelate: 10 } as const
+export const MIN_CELL_PX = { gaussian: 20, pixelate: 16 } as const
 
 /** The side of one cell for a face of padded size `side`. */
 export const cellSide = (side: number, mode: keyof typeof CELLS_ACROSS): number => Math.max(MIN_CELL_PX[mode], side / CELLS_ACROSS[mode])
@@ -72,8 +74,8 @@ export function reducedSize (region: Region, cell: number): { width: number, hei
 /** Longer side at which a gaussian region is smoothed before its final enlargement. */
 export const SMOOTHING_SIZE = 64
 
-/** Smoothing of a reduced gaussian region: half a cell (`cell` in its own pixels), so the cells never show. */
-export const smoothingSigma = (cell: number): number => Math.max(0.5, cell / 2)
+/** Smoothing of a reduced gaussian region: a whole cell (`cell` in its own pixels), so neither the cells nor the ramps between them show. */
+export const smoothingSigma = (cell: number): number => Math.max(0.5, cell)
 
 /**
  * The columns `[from, to)` of the image's row `y` inside `oval`, relative to `region` and within

@@ -32,9 +32,10 @@ t.test('every face is reduced to a few cells, and small faces to fewer', async (
   t.same(reducedSize({ left: 0, top: 0, width: 4000, height: 2000 }, 500), { width: 8, height: 4 })
   t.same(reducedSize({ left: 0, top: 0, width: 20, height: 40 }, 5), { width: 4, height: 8 })
   t.same(reducedSize({ left: 0, top: 0, width: 3, height: 2 }, 0.5), { width: 3, height: 2 }, 'tiny regions are not enlarged')
-  t.equal(cellSide(800, 'gaussian'), 100, 'a big face: eight cells across')
-  t.equal(cellSide(40, 'gaussian'), 12, 'a small one: cells no smaller than the floor')
-  t.equal(cellSide(40, 'pixelate'), 10)
+  t.equal(cellSide(800, 'gaussian'), 200, 'a big face: four cells across')
+  t.equal(cellSide(800, 'pixelate'), 80, 'or ten blocks')
+  t.equal(cellSide(40, 'gaussian'), 20, 'a small one: cells no smaller than the floor')
+  t.equal(cellSide(40, 'pixelate'), 16)
 })
 
 t.test('an ellipse writes anonymised pixels inside and leaves the corners original', async (t) => {

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { loadEnvConfig, StageEnv } from '@faceblur/service-kit'
 import { VideoToolsEnv } from '@faceblur/video'
+import type { DetectorOptions } from './detector.js'
 
 export const DetectorEnv = {
   ...StageEnv,
@@ -25,3 +26,13 @@ export const DetectorEnv = {
 
 export const loadConfig = (env: Record<string, string | undefined>): ReturnType<typeof loadEnvConfig<typeof DetectorEnv>> => loadEnvConfig(DetectorEnv, env)
 export type DetectorConfig = ReturnType<typeof loadConfig>
+
+/** The detector's options as the service sets them: tests that check its work use the same. */
+export const detectorOptions = (config: DetectorConfig): DetectorOptions => ({
+  confidence: config.FACEBLUR_CONFIDENCE,
+  iou: config.FACEBLUR_IOU,
+  maxPixels: config.FACEBLUR_MAX_PIXELS,
+  ...(config.FACEBLUR_TILE_ABOVE === 0
+    ? {}
+    : { tiling: { above: config.FACEBLUR_TILE_ABOVE, size: config.FACEBLUR_TILE_SIZE, overlap: config.FACEBLUR_TILE_OVERLAP } })
+})

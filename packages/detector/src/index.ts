@@ -1,3 +1,4 @@
+export { detectorOptions, DetectorEnv, loadConfig as loadDetectorConfig } from './config.js'
 export * from './detector.js'
 export * from './image.js'
 export * from './letterbox.js'

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createLogger, serveStage } from '@faceblur/service-kit'
 import { createFfmpeg } from '@faceblur/video'
-import { loadConfig } from './config.js'
+import { detectorOptions, loadConfig } from './config.js'
 import { createDetector } from './detector.js'
 import { loadModel } from './model-pool.js'
 import { detectorStage } from './pipeline.js'
@@ -13,14 +13,7 @@ const logger = createLogger('detector', config.LOG_LEVEL)
 const session = await loadModel(config.FACEBLUR_MODEL_PATH, config.FACEBLUR_EXECUTION_PROVIDER,
   { workers: config.FACEBLUR_ORT_WORKERS, threads: config.FACEBLUR_ORT_THREADS, soloThreads: config.FACEBLUR_ORT_SOLO_THREADS },
   (reason) => logger.info({ reason }, 'CUDA execution provider unavailable; using CPU'))
-const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, {
-  confidence: config.FACEBLUR_CONFIDENCE,
-  iou: config.FACEBLUR_IOU,
-  maxPixels: config.FACEBLUR_MAX_PIXELS,
-  ...(config.FACEBLUR_TILE_ABOVE === 0
-    ? {}
-    : { tiling: { above: config.FACEBLUR_TILE_ABOVE, size: config.FACEBLUR_TILE_SIZE, overlap: config.FACEBLUR_TILE_OVERLAP } })
-})
+const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, detectorOptions(config))
 logger.info({ model: detector.model, input: session.inputSize, output: session.outputDims, lanes: session.lanes }, `model loaded on ${session.provider}`)
 const ffmpeg = createFfmpeg({ ffmpeg: config.FACEBLUR_FFMPEG, ffprobe: config.FACEBLUR_FFPROBE })
 await ffmpeg.version().then(
