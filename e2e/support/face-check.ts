@@ -2,6 +2,7 @@
 // detector finds on each *input* frame must have lost their central detail in the output frame.
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Test } from 'tap'
 import type { Box } from '@faceblur/contracts'
 import type { Detector } from '@faceblur/detector'
 import { createFfmpeg } from '@faceblur/video'
@@ -105,4 +106,16 @@ export function summary (name: string, r: ClipReport): string {
   const w = r.worst
   const bg = Math.max(0, ...r.background)
   return `clip ${name}: ${r.frames} frames, ${r.faces.length} faces checked, ${r.leaks.length} over the limit; worst face ${w === undefined ? '-' : `${(w.kept * 100).toFixed(0)} % kept (frame ${w.frame}, ${w.side} px, ${JSON.stringify(w.box)})`}; background worst mean |Δ| ${bg.toFixed(2)}`
+}
+
+/**
+ * Prints the clip's figures and asserts them: every face within its limit (each leak named), and
+ * away from faces every frame nearly unchanged (mean |Δ| under 6 grey levels after two H.264 encodes).
+ */
+export function expectBlurred (t: Test, name: string, report: ClipReport): void {
+  t.comment(summary(name, report))
+  for (const leak of report.leaks) t.fail(`${name}, frame ${leak.frame}: the ${leak.side} px face ${JSON.stringify(leak.box)} kept ${(leak.kept * 100).toFixed(0)} % of its detail`)
+  t.equal(report.leaks.length, 0, `${name}: no face over its limit among ${report.faces.length} in ${report.frames} frames`)
+  const moved = report.background.map((d, frame) => ({ frame, d })).filter(({ d }) => d >= 6)
+  t.same(moved, [], `${name}: away from faces every frame is nearly unchanged`)
 }

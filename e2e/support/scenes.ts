@@ -53,9 +53,11 @@ async function render ({ canvas, view }: { canvas: Canvas, view: View }): Promis
     .resize(SCENE_SIZE.width, SCENE_SIZE.height, { fit: 'fill' }).raw().toBuffer()
 }
 
-/** Renders the scenes into an H.264 MP4 (one keyframe a second, no audio); returns it and the cut. */
-export async function makeScenes (dir: string, name: string): Promise<{ clip: Buffer, frames: number, cut: number }> {
-  const { frames, cut } = await sceneViews()
+/** Renders the scenes (or their first `count` frames: the fast pan) into an H.264 MP4, one keyframe a second, no audio. */
+export async function makeScenes (dir: string, name: string, count = Infinity): Promise<{ clip: Buffer, frames: number, cut: number }> {
+  const scenes = await sceneViews()
+  const frames = scenes.frames.slice(0, count)
+  const cut = scenes.cut
   const path = join(dir, name)
   const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24',
     '-s', `${SCENE_SIZE.width}x${SCENE_SIZE.height}`, '-r', String(SCENE_FPS), '-i', '-',

@@ -9,6 +9,8 @@ import t from 'tap'
 import { codecs, type TaskStatusV1, type VideoSegmentV1 } from '@faceblur/contracts'
 import { namespace, start, type RunningService } from '../support/harness.js'
 import { connect, submitDirect } from '../support/status-watcher.js'
+import { createDetector, detectorOptions, loadDetectorConfig, openModel } from '@faceblur/detector'
+import { checkEveryFace, expectBlurred } from '../support/face-check.js'
 import { emptied, makeClip, probe } from '../support/video.js'
 
 const pipeline = await connect(namespace)
@@ -17,6 +19,10 @@ const dir = await mkdtemp(join(tmpdir(), 'faceblur-video-faults-'))
 const env = { FACEBLUR_VIDEO_SEGMENT_S: '1', FACEBLUR_KAFKA_SESSION_TIMEOUT_S: '6' }
 const services: RunningService[] = []
 const finished = (s: TaskStatusV1): boolean => s.status === 'SUCCESS' || s.status === 'FAILURE'
+const config = loadDetectorConfig(process.env)
+const session = await openModel(config.FACEBLUR_MODEL_PATH, 'cpu')
+// The service's own detector, to find each input frame's faces and check them in the result.
+const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, detectorOptions(config))
 const segmentsDone = (svc: RunningService): number => svc.lines.filter((l) => l.includes('detector done (videoSegments)')).length
 
 t.before(async () => {
@@ -25,6 +31,7 @@ t.before(async () => {
 t.teardown(async () => {
   await Promise.all(services.map(async (s) => await s.stop()))
   await pipeline.close()
+  await session.release()
   await rm(dir, { recursive: true, force: true })
   setTimeout(() => { process.exit() }, 5000).unref()
 })
@@ -51,8 +58,10 @@ t.test('two detectors share one video; one killed mid-video loses nothing', asyn
   t.ok(segmentsDone(a) > before.a, 'the survivor took the rest')
   const result = final?.result
   t.equal(result?.kind === 'video' ? result.frames : 0, 200, 'every frame is in the result')
-  const out = await probe(dir, await pipeline.store.get(`results/${id}`))
+  const output = await pipeline.store.get(`results/${id}`)
+  const out = await probe(dir, output)
   t.equal(out.frames, 200)
+  expectBlurred(t, 'detector-killed-mid-video', await checkEveryFace(dir, clip, output, { width: 640, height: 360 }, detector))
 })
 
 t.test('the video stage and the blurrer killed mid-video and started again: the video still finishes', async (t) => {
@@ -76,6 +85,7 @@ t.test('the video stage and the blurrer killed mid-video and started again: the 
   t.comment(`fault video-and-blurrer-killed-mid-video: ${final?.status ?? 'lost'}`)
   t.equal(final?.status, 'SUCCESS', `the video finished: ${JSON.stringify(final?.error ?? '')}`)
   t.equal(final?.result?.kind === 'video' ? final.result.frames : 0, 150, 'every frame is in the result')
+  expectBlurred(t, 'video-and-blurrer-killed-mid-video', await checkEveryFace(dir, clip, await pipeline.store.get(`results/${id}`), { width: 640, height: 360 }, detector))
   t.same(await emptied(pipeline.store.list, `work/${id}/`), [], 'and its work objects are gone')
 })
 

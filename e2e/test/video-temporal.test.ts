@@ -14,6 +14,8 @@ import { namesFor, workKeys, type Box, type VideoEncodedV1, type VideoFacesV1 } 
 import { loadEnvConfig, SharedEnv, storeFromConfig } from '@faceblur/service-kit'
 import { createFfmpeg } from '@faceblur/video'
 import { detailEnergy, gray } from '../support/pixels.js'
+import { checkEveryFace, expectBlurred } from '../support/face-check.js'
+import { makeScenes } from '../support/scenes.js'
 import { frameAt, makeClip } from '../support/video.js'
 
 const modelPath = process.env.FACEBLUR_MODEL_PATH
@@ -33,7 +35,7 @@ const width = 640
 const height = 360
 
 /** Runs the blurrer's video stage on one segment whose frame MISSED has no detections; returns that frame of the output. */
-async function blurWithGap (clip: Buffer, frames: Box[][], window: number): Promise<Buffer> {
+async function blurWithGap (clip: Buffer, frames: Box[][], window: number, whole = false): Promise<Buffer> {
   const taskId = randomUUID()
   const key = workKeys.segment(taskId, 0)
   await store.put(key, clip, 'video/mp4')
@@ -59,7 +61,7 @@ async function blurWithGap (clip: Buffer, frames: Box[][], window: number): Prom
   const encoded = JSON.parse(out.outputs![0]!.value!.toString()) as VideoEncodedV1
   const video = await store.get(encoded.source.key)
   await store.removePrefix(`work/${taskId}/`)
-  return await frameAt(dir, video, MISSED)
+  return whole ? video : await frameAt(dir, video, MISSED)
 }
 
 t.test('a face missed in one frame between hits is still blurred there', async (t) => {
@@ -85,4 +87,19 @@ t.test('a face missed in one frame between hits is still blurred there', async (
   t.ok(carried.every((r) => r > 4), `window 2: both faces blurred in the frame with no detections (detail down ${carried.map((r) => r.toFixed(0)).join('×, ')}×)`)
   const bare = await loss(await blurWithGap(clip, frames, 0))
   t.ok(bare.every((r) => r < 2), `window 0: the same frame keeps its faces (detail ratio ${bare.map((r) => r.toFixed(1)).join(', ')}), so the test can fail`)
+})
+
+t.test('a face missed in one frame while the camera pans fast is blurred where it has moved to', async (t) => {
+  // The fast pan: every face moves about 45 px a frame, half its own width.
+  const { clip } = await makeScenes(dir, 'pan.mp4', 25)
+  const frames: Box[][] = []
+  for await (const rgb of ffmpeg.frames(join(dir, 'pan.mp4'), { width, height, rotation: 0 })) {
+    frames.push((await detector.detectFrame({ rgb, width, height })).faces.map((f) => f.box))
+  }
+  t.ok(frames[MISSED]!.length >= 6, `the detector finds ${frames[MISSED]!.length} faces in frame ${MISSED}, then they are taken away`)
+  const carried = await checkEveryFace(dir, clip, await blurWithGap(clip, frames, 2, true), { width, height }, detector)
+  expectBlurred(t, 'fast pan, window 2, frame 12 missed', carried)
+  const bare = await checkEveryFace(dir, clip, await blurWithGap(clip, frames, 0, true), { width, height }, detector)
+  const exposed = bare.faces.filter((f) => f.frame === MISSED && f.kept > 0.5).length
+  t.ok(exposed >= 3, `window 0: ${exposed} faces of frame ${MISSED} keep their detail, so the test can fail`)
 })

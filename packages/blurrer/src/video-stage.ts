@@ -36,7 +36,7 @@ export function blurrerVideoStage (deps: { store: ObjectStore, topics: Topics, f
       const { width, height, rotation, fps } = event.video
       const { before, after } = event.context_frames
       const own = event.frames.length - before - after
-      const boxes = carryBoxes(event.frames, before, own, options.window)
+      const boxes = carryBoxes(event.frames, before, own, options.window, { width, height })
       return await withScratch(async (dir) => {
         const t0 = performance.now()
         const input = join(dir, 'segment.mkv')

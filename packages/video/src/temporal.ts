@@ -9,14 +9,14 @@ import { boxAt, linkTracks } from './tracks.js'
  * camera's when it was seen once) and grown by half that move. Each box stays its own region, so
  * no union can leave part of a face outside its shape; a carried box may reach past the frame.
  *
- * `frames` holds the boxes of `ownCount` frames starting at `ownStart`, with context frames of
+ * `frames` holds the boxes of `ownCount` frames (of size `frame`) starting at `ownStart`, with context frames of
  * the neighbouring segments before and after them, so the window reaches across a cut.
  */
-export function carryBoxes (frames: ReadonlyArray<readonly Box[]>, ownStart: number, ownCount: number, window: number): Box[][] {
-  const { tracks, shifts } = linkTracks(frames, 2 * window)
+export function carryBoxes (frames: ReadonlyArray<readonly Box[]>, ownStart: number, ownCount: number, window: number, frame: { width: number, height: number }): Box[][] {
+  const { tracks, shifts } = linkTracks(frames, 2 * window, frame)
   const out: Box[][] = []
   for (let at = ownStart; at < ownStart + ownCount; at++) {
-    out.push(tracks.map((track) => boxAt(track, at, window, shifts)).filter((b): b is Box => b !== null))
+    out.push(tracks.map((track) => boxAt(track, at, window, shifts, frame)).filter((b): b is Box => b !== null))
   }
   return out
 }

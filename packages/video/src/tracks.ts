@@ -17,18 +17,18 @@ const shifted = (b: Quad, dx: number, dy: number): Quad => [b[0] + dx, b[1] + dy
 const lerp = (a: Quad, b: Quad, f: number): Quad => [0, 1, 2, 3].map((i) => a[i]! + (b[i]! - a[i]!) * f) as Quad
 
 /**
- * The camera's motion from one frame's faces to the next's: the displacement that most faces of
- * the first frame agree on (a pan moves them all alike), among pairs of similar size no more than
- * two face sizes apart; ties go to the smaller move, and [0, 0] when there is no pair at all.
+ * The camera's motion from one frame's faces to those `frames` later: the displacement that most
+ * faces of the first frame agree on (a pan moves them all alike), among pairs of similar size no
+ * more than two face sizes a frame apart; ties go to the smaller move, [0, 0] with no pair at all.
  */
-export function dominantShift (from: readonly Box[], to: readonly Box[]): [number, number] {
+export function dominantShift (from: readonly Box[], to: readonly Box[], frames = 1): [number, number] {
   const candidates: Array<{ face: number, d: [number, number], tolerance: number }> = []
   from.forEach((a, face) => {
     const [ax, ay] = centre(a)
     for (const b of to) {
       const ratio = side(b) / side(a)
       const [bx, by] = centre(b)
-      if (ratio < 0.67 || ratio > 1.5 || Math.hypot(bx - ax, by - ay) > 2 * side(a)) continue
+      if (ratio < 0.67 || ratio > 1.5 || Math.hypot(bx - ax, by - ay) > 2 * side(a) * frames) continue
       candidates.push({ face, d: [bx - ax, by - ay], tolerance: 0.25 * side(a) })
     }
   })
@@ -55,6 +55,25 @@ function velocity (track: Track, i: number, forward: boolean): Quad | null {
   const a = track.boxes[first]!
   const b = track.boxes[first + 1]!
   return [0, 1, 2, 3].map((k) => (b[k]! - a[k]!) / gap) as Quad
+}
+
+/**
+ * The camera's motion into each frame: between two frames with faces (no more than `maxGap`
+ * empty ones apart) the dominant shift, spread evenly over the frames between; [0, 0] elsewhere.
+ */
+export function cameraShifts (frames: ReadonlyArray<readonly Box[]>, maxGap: number): Array<[number, number]> {
+  const shifts: Array<[number, number]> = frames.map(() => [0, 0])
+  let last = -1
+  frames.forEach((boxes, k) => {
+    if (boxes.length === 0) return
+    const gap = k - last
+    if (last >= 0 && gap <= maxGap + 1) {
+      const [dx, dy] = dominantShift(frames[last]!, boxes, gap)
+      for (let j = last + 1; j <= k; j++) shifts[j] = [dx / gap, dy / gap]
+    }
+    last = k
+  })
+  return shifts
 }
 
 /** The camera's motion summed over frames (from, to]; negative when `to` is before `from`. */
@@ -84,22 +103,26 @@ function extrapolate (track: Track, sighting: number, to: number, shifts: Readon
 
 /**
  * Links each frame's detections to the tracks seen within the last `maxGap` frames: a track is
- * predicted into the frame (its own motion, else the camera's) and takes the nearest detection
- * within half a face of the prediction, nearest pairs first. A detection no track takes starts one.
+ * predicted into the frame (its own motion, else the camera's), clipped to the frame as the
+ * detections are, and takes the nearest detection within half a face per frame since it was
+ * seen (a whole face at most), nearest pairs first; a track predicted out of the frame has left
+ * it. A detection no track takes starts one.
  */
-export function linkTracks (frames: ReadonlyArray<readonly Box[]>, maxGap: number): { tracks: Track[], shifts: Array<[number, number]> } {
-  const shifts: Array<[number, number]> = frames.map((f, k) => k === 0 ? [0, 0] : dominantShift(frames[k - 1]!, f))
+export function linkTracks (frames: ReadonlyArray<readonly Box[]>, maxGap: number, frame: { width: number, height: number }): { tracks: Track[], shifts: Array<[number, number]> } {
+  const shifts = cameraShifts(frames, maxGap)
   const tracks: Track[] = []
   frames.forEach((detections, k) => {
     const live = tracks.filter((t) => k - t.frames.at(-1)! <= maxGap + 1)
     const pairs: Array<{ track: Track, det: number, cost: number }> = []
     for (const track of live) {
-      const predicted = extrapolate(track, track.frames.length - 1, k, shifts)
-      const [px, py] = centre(predicted)
+      const gap = k - track.frames.at(-1)!
+      const [x1, y1, x2, y2] = extrapolate(track, track.frames.length - 1, k, shifts)
+      if (x2 <= 0 || y2 <= 0 || x1 >= frame.width || y1 >= frame.height) continue // it has left the frame
+      const [px, py] = centre([Math.max(0, x1), Math.max(0, y1), Math.min(frame.width, x2), Math.min(frame.height, y2)])
       detections.forEach((det, i) => {
         const [dx, dy] = centre(det)
         const cost = Math.hypot(dx - px, dy - py) / side(det)
-        if (cost <= 0.5) pairs.push({ track, det: i, cost })
+        if (cost <= 0.5 * Math.min(gap, 2)) pairs.push({ track, det: i, cost })
       })
     }
     pairs.sort((a, b) => a.cost - b.cost)
@@ -117,22 +140,39 @@ export function linkTracks (frames: ReadonlyArray<readonly Box[]>, maxGap: numbe
   return { tracks, shifts }
 }
 
+/** Within this many pixels of the frame's border a box is taken as cut by it (as the blurrer does). */
+const EDGE_PX = 2
+
 /**
- * A track's box in frame `at`: its detection there; else between its sightings within `window`
- * frames each way, interpolated; else moved on from the nearest sighting within `window` (see
- * extrapolate). Null when the track was not seen within `window` of `at`.
+ * A box carried from sightings cut by the frame's border stays cut by it: a clipped box's border
+ * side does not move with the face, so interpolating it would pull the box off the part of the
+ * face still in the frame. Its sides on that border are set on it (the blurrer then covers the
+ * face up to the border).
  */
-export function boxAt (track: Track, at: number, window: number, shifts: ReadonlyArray<[number, number]>): Box | null {
+function keepCut (box: Quad, from: readonly Box[], frame: { width: number, height: number }): Quad {
+  const [x1, y1, x2, y2] = box
+  return [
+    from.some((b) => b[0] <= EDGE_PX) ? Math.min(x1, 0) : x1,
+    from.some((b) => b[1] <= EDGE_PX) ? Math.min(y1, 0) : y1,
+    from.some((b) => b[2] >= frame.width - EDGE_PX) ? Math.max(x2, frame.width) : x2,
+    from.some((b) => b[3] >= frame.height - EDGE_PX) ? Math.max(y2, frame.height) : y2
+  ]
+}
+
+/**
+ * A track's box in frame `at` of a `frame`-sized video: its detection there; else between its
+ * sightings within `window` frames each way, interpolated; else moved on from the nearest
+ * sighting within `window` (see extrapolate). Null when the track was not seen within `window`.
+ */
+export function boxAt (track: Track, at: number, window: number, shifts: ReadonlyArray<[number, number]>, frame: { width: number, height: number }): Box | null {
   const after = track.frames.findIndex((f) => f >= at)
-  const before = after === -1 ? track.frames.length - 1 : (track.frames[after] === at ? after : after - 1)
-  let box: Quad | null = null
-  if (after !== -1 && track.frames[after] === at) box = track.boxes[after]! as Quad
-  else {
-    const p = before >= 0 && at - track.frames[before]! <= window ? before : -1
-    const n = after !== -1 && track.frames[after]! - at <= window ? after : -1
-    if (p >= 0 && n >= 0) box = lerp(track.boxes[p]! as Quad, track.boxes[n]! as Quad, (at - track.frames[p]!) / (track.frames[n]! - track.frames[p]!))
-    else if (p >= 0) box = extrapolate(track, p, at, shifts)
-    else if (n >= 0) box = extrapolate(track, n, at, shifts)
-  }
-  return box === null ? null : [Math.floor(box[0]), Math.floor(box[1]), Math.ceil(box[2]), Math.ceil(box[3])]
+  if (after !== -1 && track.frames[after] === at) return track.boxes[after]!
+  const before = (after === -1 ? track.frames.length : after) - 1
+  const p = before >= 0 && at - track.frames[before]! <= window ? before : -1
+  const n = after !== -1 && track.frames[after]! - at <= window ? after : -1
+  let box: Quad
+  if (p >= 0 && n >= 0) box = keepCut(lerp(track.boxes[p]! as Quad, track.boxes[n]! as Quad, (at - track.frames[p]!) / (track.frames[n]! - track.frames[p]!)), [track.boxes[p]!, track.boxes[n]!], frame)
+  else if (p >= 0 || n >= 0) box = keepCut(extrapolate(track, Math.max(p, n), at, shifts), [track.boxes[Math.max(p, n)]!], frame)
+  else return null
+  return [Math.floor(box[0]), Math.floor(box[1]), Math.ceil(box[2]), Math.ceil(box[3])]
 }
