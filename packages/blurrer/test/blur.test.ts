@@ -133,3 +133,40 @@ t.test("encode effort changes only the bytes, never the pixels (JPEG's Huffman p
     t.ok(small.data.length <= fast.data.length, `${name}: small ${small.data.length} ≤ fast ${fast.data.length} bytes`)
   }
 })
+
+t.test('faces cut by all four edges of a photo are blurred up to the edges', async (t) => {
+  // A 2×2 mosaic of the seed photo, cropped so that faces are cut by each edge; their boxes are
+  // the seed's, moved and clipped to the crop as a detector reports them.
+  const crop = { left: 400, top: 450, width: 2500, height: 1050 }
+  const tile = await sharp(seed).raw().toBuffer()
+  const mosaic = await sharp({ create: { width: 3268, height: 2000, channels: 3, background: '#000' } })
+    .composite([[0, 0], [1634, 0], [0, 1000], [1634, 1000]].map(([left, top]) => ({ input: tile, raw: { width: 1634, height: 1000, channels: 3 as const }, left: left!, top: top! })))
+    .removeAlpha().extract(crop).png().toBuffer()
+  const boxes = [[0, 0], [1634, 0], [0, 1000], [1634, 1000]].flatMap(([dx, dy]) => FACES.map(([x1, y1, x2, y2]): Box => [
+    Math.max(0, x1 + dx! - crop.left), Math.max(0, y1 + dy! - crop.top), Math.min(crop.width, x2 + dx! - crop.left), Math.min(crop.height, y2 + dy! - crop.top)
+  ])).filter(([x1, y1, x2, y2]) => x2 > x1 && y2 > y1)
+  const cut = { left: boxes.filter((b) => b[0] === 0).length, top: boxes.filter((b) => b[1] === 0).length, right: boxes.filter((b) => b[2] === crop.width).length, bottom: boxes.filter((b) => b[3] === crop.height).length }
+  t.ok(Object.values(cut).every((n) => n > 0), `faces cut by every edge: ${JSON.stringify(cut)}`)
+  const out = await blurFaces(mosaic, boxes, { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS)
+  const [before, after] = await Promise.all([grey(mosaic), grey(out.data)])
+  // Mean |horizontal gradient| in the middle half of the box, as the video checks measure it.
+  const detail = (img: { data: Buffer, width: number }, [x1, y1, x2, y2]: Box): number => {
+    let sum = 0
+    for (let y = y1; y < y2; y++) for (let x = x1; x < x2 - 1; x++) sum += Math.abs(img.data[y * img.width + x + 1]! - img.data[y * img.width + x]!)
+    return sum / ((y2 - y1) * (x2 - x1 - 1))
+  }
+  for (const box of boxes) {
+    const kept = detail(after, core(box)) / detail(before, core(box))
+    t.ok(kept < 0.3, `the face ${JSON.stringify(box)} keeps ${(kept * 100).toFixed(0)} % of its central detail`)
+    // And the quarter of the box along each edge that cuts it, corners included.
+    const [x1, y1, x2, y2] = box
+    const [w, h] = [Math.round((x2 - x1) / 4), Math.round((y2 - y1) / 4)]
+    const bands: Array<[string, Box]> = [
+      ['left', [0, y1, w, y2]], ['top', [x1, 0, x2, h]], ['right', [x2 - w, y1, x2, y2]], ['bottom', [x1, y2 - h, x2, y2]]
+    ]
+    for (const [edge, band] of bands.filter(([edge]) => ({ left: x1 === 0, top: y1 === 0, right: x2 === crop.width, bottom: y2 === crop.height })[edge as 'left'])) {
+      const left = detail(after, band) / detail(before, band)
+      t.ok(left < 0.3, `its band along the ${edge} edge keeps ${(left * 100).toFixed(0)} %`)
+    }
+  }
+})
