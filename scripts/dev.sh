@@ -49,7 +49,7 @@ case "${1:-}:${FACEBLUR_MODEL_PRECISION:-fp32}" in
   *:fp32) ;;
   start:int8) # the detector on the INT8 model (README, "The detector")
     FACEBLUR_MODEL_PATH="$(node models/int8/make.mjs)"
-    export FACEBLUR_MODEL_NAME="${FACEBLUR_MODEL_NAME:-yolov8n-face-int8}" ;;
+    export FACEBLUR_MODEL=yolov8n-face-int8 ;;
   test:int8) ;; # the tests run on fp32 and check the INT8 model's boxes against it
   *) echo "FACEBLUR_MODEL_PRECISION must be fp32 or int8" >&2; exit 2 ;;
 esac

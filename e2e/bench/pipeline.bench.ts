@@ -23,7 +23,7 @@ const modelOf = (script: string): string => execFileSync(process.execPath, [join
 const root = join(import.meta.dirname, '../..')
 const fp32Path = modelOf('models/fetch.mjs')
 const serviceModel: Record<string, string> = MODEL === 'int8'
-  ? { FACEBLUR_MODEL_PATH: modelOf('models/int8/make.mjs'), FACEBLUR_MODEL_NAME: 'yolov8n-face-int8' }
+  ? { FACEBLUR_MODEL_PATH: modelOf('models/int8/make.mjs'), FACEBLUR_MODEL: 'yolov8n-face-int8' }
   : { FACEBLUR_MODEL_PATH: fp32Path }
 
 const photos = [readFileSync(join(root, '../shared/fixtures/seed_test.jpg')), readFileSync(join(root, 'e2e/fixtures/astronaut.png'))]

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { createDetector, detectorOptions, loadDetectorConfig, openModel } from '@faceblur/detector'
+import { createDetector, detectorOptions, loadDetectorConfig, MODELS, openModel } from '@faceblur/detector'
 import { Client, freePort, start, type RunningService } from '../support/harness.js'
 import { checkEveryFace, expectBlurred } from '../support/face-check.js'
 import { makeScenes, SCENE_SIZE } from '../support/scenes.js'
@@ -39,9 +39,9 @@ t.test('fast pan, zoom and hard cut: every face in every frame blurred, the back
   t.equal(final.status, 'SUCCESS', JSON.stringify(final.error ?? ''))
   const output = Buffer.from(await (await fetch(`${client.base}/results/${id}`)).arrayBuffer())
 
-  const session = await openModel(config.FACEBLUR_MODEL_PATH, 'cpu')
+  const session = await openModel(config.FACEBLUR_MODEL_PATH, 'cpu', { family: MODELS[config.FACEBLUR_MODEL] })
   t.teardown(async () => { await session.release() })
-  const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, detectorOptions(config))
+  const detector = createDetector(session, config.FACEBLUR_MODEL, detectorOptions(config))
   const report = await checkEveryFace(dir, clip, output, SCENE_SIZE, detector)
   t.equal(report.frames, frames, 'every frame is in the result')
 

@@ -9,7 +9,7 @@ import t from 'tap'
 import { codecs, type TaskStatusV1, type VideoSegmentV1 } from '@faceblur/contracts'
 import { namespace, start, type RunningService } from '../support/harness.js'
 import { connect, submitDirect } from '../support/status-watcher.js'
-import { createDetector, detectorOptions, loadDetectorConfig, openModel } from '@faceblur/detector'
+import { createDetector, detectorOptions, loadDetectorConfig, MODELS, openModel } from '@faceblur/detector'
 import { checkEveryFace, expectBlurred } from '../support/face-check.js'
 import { emptied, makeClip, probe } from '../support/video.js'
 
@@ -20,9 +20,9 @@ const env = { FACEBLUR_VIDEO_SEGMENT_S: '1', FACEBLUR_KAFKA_SESSION_TIMEOUT_S: '
 const services: RunningService[] = []
 const finished = (s: TaskStatusV1): boolean => s.status === 'SUCCESS' || s.status === 'FAILURE'
 const config = loadDetectorConfig(process.env)
-const session = await openModel(config.FACEBLUR_MODEL_PATH, 'cpu')
+const session = await openModel(config.FACEBLUR_MODEL_PATH, 'cpu', { family: MODELS[config.FACEBLUR_MODEL] })
 // The service's own detector, to find each input frame's faces and check them in the result.
-const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, detectorOptions(config))
+const detector = createDetector(session, config.FACEBLUR_MODEL, detectorOptions(config))
 const segmentsDone = (svc: RunningService): number => svc.lines.filter((l) => l.includes('detector done (videoSegments)')).length
 
 t.before(async () => {

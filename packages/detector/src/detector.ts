@@ -1,7 +1,7 @@
 import type { Face, ImageSize, ModelInfo } from '@faceblur/contracts'
 import { prepareFrameViews, prepareViews, type View } from './image.js'
 import type { Model } from './onnx-session.js'
-import { decodeYolov8, finalize, keepUncoveredCuts, toSource, type Candidate, type CutCandidate } from './postprocess.js'
+import { finalize, keepUncoveredCuts, toSource, type Candidate, type CutCandidate } from './postprocess.js'
 import { innerEdgesTouched, type TilingOptions } from './tiles.js'
 
 export interface Detection { image: ImageSize, faces: Face[], /** model runs it took (1 + tiles) */ views: number }
@@ -38,7 +38,6 @@ export interface Detector {
  */
 export function createDetector (session: Model, modelName: string, options: DetectorOptions): Detector {
   const size = session.inputSize
-  const [, channels = 0, anchors = 0] = session.outputDims
   let inFlight = 0 // detections under way: decoding, or waiting for the model
   async function detect (prepared: Promise<View[]>, signal: AbortSignal | undefined): Promise<Detection> {
     inFlight++
@@ -60,7 +59,7 @@ export function createDetector (session: Model, modelName: string, options: Dete
     for (const [i, view] of views.entries()) {
       const output = outputs[i]!
       const offset = view.tile ?? { left: 0, top: 0 }
-      for (const c of decodeYolov8(output, channels, anchors, options.confidence)) {
+      for (const c of session.family.decode(output, size, size, options.confidence)) {
         const s = toSource(c, view.geometry, offset)
         // "Touching" within 4 model pixels: at a coarse level that is tens of source pixels.
         const edges = view.tile === undefined ? [] : innerEdgesTouched([s.x1, s.y1, s.x2, s.y2], view.tile, width, height, 4 / view.geometry.scale)
@@ -72,7 +71,7 @@ export function createDetector (session: Model, modelName: string, options: Dete
     return { image: { width, height }, faces: finalize(candidates, options.iou, width, height), views: views.length }
   }
   return {
-    model: { name: modelName, sha256: session.sha256, provider: session.provider },
+    model: { name: modelName, licence: session.family.licence, sha256: session.sha256, provider: session.provider },
     lanes: session.lanes,
     detect: async (encoded, signal) => await detect(prepareViews(encoded, size, options.maxPixels, options.tiling), signal),
     detectFrame: async ({ rgb, width, height }, signal) => await detect(prepareFrameViews(rgb, width, height, size, options.tiling), signal),

@@ -42,7 +42,7 @@ const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255)
  * Interleaved RGB bytes (HWC) → planar float32 in 0..1 (CHW), the layout the model takes.
  * One pass with precomputed plane offsets: this runs once per model input on the hot path.
  */
-export function toChwFloat (rgb: Uint8Array, width: number, height: number, out = new Float32Array(3 * width * height)): Float32Array {
+export function toChwFloat (rgb: Uint8Array, width: number, height: number, out: Float32Array = new Float32Array(3 * width * height)): Float32Array {
   const plane = width * height
   if (rgb.length !== 3 * plane) throw new RangeError(`expected ${width}×${height} RGB bytes (${3 * plane}), got ${rgb.length}`)
   for (let i = 0, p = 0; p < plane; p++, i += 3) {

@@ -10,11 +10,11 @@ import { detectorVideoStage } from './video-stage.js'
 const config = loadConfig(process.env)
 const logger = createLogger('detector', config.LOG_LEVEL)
 
-const session = await loadModel(config.FACEBLUR_MODEL_PATH, config.FACEBLUR_EXECUTION_PROVIDER,
+const session = await loadModel(config.FACEBLUR_MODEL_PATH, config.FACEBLUR_MODEL, config.FACEBLUR_EXECUTION_PROVIDER,
   { workers: config.FACEBLUR_ORT_WORKERS, threads: config.FACEBLUR_ORT_THREADS, soloThreads: config.FACEBLUR_ORT_SOLO_THREADS },
   (reason) => logger.info({ reason }, 'CUDA execution provider unavailable; using CPU'))
-const detector = createDetector(session, config.FACEBLUR_MODEL_NAME, detectorOptions(config))
-logger.info({ model: detector.model, input: session.inputSize, output: session.outputDims, lanes: session.lanes }, `model loaded on ${session.provider}`)
+const detector = createDetector(session, config.FACEBLUR_MODEL, detectorOptions(config))
+logger.info({ model: detector.model, input: session.inputSize, lanes: session.lanes }, `model ${detector.model.name} (${detector.model.licence ?? 'licence unknown'}) loaded on ${session.provider}`)
 const ffmpeg = createFfmpeg({ ffmpeg: config.FACEBLUR_FFMPEG, ffprobe: config.FACEBLUR_FFPROBE })
 await ffmpeg.version().then(
   (version) => { logger.info({ ffmpeg: version }, 'video segments decoded by FFmpeg') },

@@ -2,6 +2,7 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
 import type { ModelWorkerData } from './model-worker.js'
+import { MODELS, type ModelName } from './models/index.js'
 import { cudaProviderInstalled, openModel, type Model, type ProviderChoice } from './onnx-session.js'
 
 export interface PoolOptions {
@@ -19,10 +20,10 @@ export interface PoolOptions {
 // Run from source (tests, benches under tsx), the worker is the .ts file beside this one.
 const workerFile = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './model-worker.ts' : './model-worker.js', import.meta.url))
 
-function workers (path: string, count: number, threads: number): Piscina<Uint8Array, Float32Array> {
+function workers (path: string, model: ModelName, count: number, threads: number): Piscina<Uint8Array, Float32Array[]> {
   return new Piscina({
     filename: workerFile,
-    workerData: { path, threads } satisfies ModelWorkerData,
+    workerData: { path, threads, model } satisfies ModelWorkerData,
     minThreads: count,
     maxThreads: count,
     idleTimeout: Infinity, // each worker holds a loaded model
@@ -38,24 +39,24 @@ function workers (path: string, count: number, threads: number): Piscina<Uint8Ar
  * a run its caller calls alone (one image in the detector, one view) goes to the solo worker, whose
  * threads use every core, so a lone request is nearly as quick as onnxruntime makes it.
  */
-export async function openModelPool (path: string, options: PoolOptions): Promise<Model> {
+export async function openModelPool (path: string, options: PoolOptions, model: ModelName = 'yolov8n-face'): Promise<Model> {
   // Loaded once here too: a wrong layout or a missing file fails at start-up, in this thread.
-  const probe = await openModel(path, 'cpu', 1)
-  const { sha256, inputSize, outputDims } = probe
+  const probe = await openModel(path, 'cpu', { threads: 1, family: MODELS[model] })
+  const { sha256, inputSize, family } = probe
   await probe.release()
   const cores = cpus().length
   const lanes = options.workers === 0 ? cores : options.workers
   const soloThreads = options.soloThreads === 0 ? cores : options.soloThreads
   // No worker's threads spin: they would hold cores the others need (for the solo worker, spinning
   // measured no quicker a lone request here and cost 20 CPU ms an image).
-  const pool = workers(path, lanes, options.threads)
-  const solo = soloThreads > options.threads ? workers(path, 1, soloThreads) : undefined
+  const pool = workers(path, model, lanes, options.threads)
+  const solo = soloThreads > options.threads ? workers(path, model, 1, soloThreads) : undefined
   let running = 0
   return {
     provider: 'cpu',
     sha256,
+    family,
     inputSize,
-    outputDims,
     lanes,
     async infer (rgb, alone = false) {
       // Alone by the caller's word and in fact: a two-thread run beside the one-thread workers'
@@ -76,12 +77,12 @@ export async function openModelPool (path: string, options: PoolOptions): Promis
  * The detector service's model: CUDA in this thread when asked or when `auto` finds it usable
  * (the GPU runs it, the thread only waits), else the CPU pool.
  */
-export async function loadModel (path: string, choice: ProviderChoice, pool: PoolOptions, onFallback?: (reason: string) => void): Promise<Model> {
+export async function loadModel (path: string, model: ModelName, choice: ProviderChoice, pool: PoolOptions, onFallback?: (reason: string) => void): Promise<Model> {
   if (choice === 'auto' && !cudaProviderInstalled()) onFallback?.('no CUDA provider library installed beside onnxruntime-node')
   else if (choice !== 'cpu') {
-    const session = await openModel(path, choice, pool.threads, onFallback)
+    const session = await openModel(path, choice, { threads: pool.threads, onFallback, family: MODELS[model] })
     if (session.provider === 'cuda') return session
     await session.release()
   }
-  return await openModelPool(path, pool)
+  return await openModelPool(path, pool, model)
 }

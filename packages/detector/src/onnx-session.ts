@@ -6,7 +6,7 @@ import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import ort from 'onnxruntime-node'
-import { toChwFloat } from './letterbox.js'
+import { yolov8Face, type FaceModel } from './models/index.js'
 
 export type ProviderChoice = 'auto' | 'cpu' | 'cuda'
 
@@ -14,42 +14,25 @@ export type ProviderChoice = 'auto' | 'cpu' | 'cuda'
 export interface Model {
   readonly provider: 'cpu' | 'cuda'
   readonly sha256: string
+  /** The model's family: its input layout and its decode. */
+  readonly family: FaceModel
   /** Model input side in pixels (square). */
   readonly inputSize: number
-  /** Output `[1, channels, anchors]`. */
-  readonly outputDims: readonly number[]
   /** Model runs that make progress at once: a caller with several inputs keeps this many in flight. */
   readonly lanes: number
   /**
-   * Runs the model on one letterboxed input: interleaved RGB bytes, `inputSize`² × 3. `alone`: the
-   * caller has nothing else for the model (one image, one view), so this run may take every core.
+   * Runs the model on one letterboxed input: interleaved RGB bytes, `inputSize`² × 3; the raw
+   * outputs in the order the family decodes them. `alone`: the caller has nothing else for the
+   * model (one image, one view), so this run may take every core.
    */
-  infer: (rgb: Uint8Array, alone?: boolean) => Promise<Float32Array>
+  infer: (rgb: Uint8Array, alone?: boolean) => Promise<Float32Array[]>
   release: () => Promise<void>
 }
 
 /** A model loaded in this thread: `run` takes a ready tensor (the raw-speed yardstick's path). */
 export interface ModelSession extends Model {
-  /** Planar float32 CHW input, `3 × inputSize²`. */
-  run: (chw: Float32Array) => Promise<Float32Array>
-}
-
-/** Checks the model has the one layout this detector decodes, or says clearly what it has. */
-export function checkLayout (session: Pick<ort.InferenceSession, 'inputNames' | 'outputNames' | 'inputMetadata' | 'outputMetadata'>): { input: string, output: string, size: number, dims: number[] } {
-  const input = session.inputMetadata[0]
-  const output = session.outputMetadata[0]
-  const inShape = input !== undefined && input.isTensor ? input.shape : []
-  const outShape = output !== undefined && output.isTensor ? output.shape : []
-  const [, c, h, w] = inShape
-  const [, channels, anchors] = outShape
-  const ok = session.inputNames.length === 1 && session.outputNames.length === 1 &&
-    inShape.length === 4 && c === 3 && typeof h === 'number' && h === w &&
-    outShape.length === 3 && typeof channels === 'number' && channels >= 5 && typeof anchors === 'number'
-  if (!ok || input === undefined || output === undefined) {
-    throw new Error(`unsupported model layout: inputs ${JSON.stringify(session.inputMetadata)}, outputs ${JSON.stringify(session.outputMetadata)}; ` +
-      'expected one input [1,3,S,S] and one output [1,4+classes(+landmarks),anchors] (a YOLOv8 export)')
-  }
-  return { input: input.name, output: output.name, size: h as number, dims: outShape as number[] }
+  /** The family's input tensor data, `3 × inputSize²`. */
+  run: (input: Float32Array) => Promise<Float32Array[]>
 }
 
 /**
@@ -86,7 +69,16 @@ async function create (bytes: Uint8Array, provider: 'cpu' | 'cuda', threads: num
  * defers the call), so on CPU this blocks the event loop for each run: the detector service runs
  * its CPU model in worker threads instead (`model-pool.ts`).
  */
-export async function openModel (path: string, choice: ProviderChoice, threads = cpus().length, onFallback?: (reason: string) => void, spinning = true): Promise<ModelSession> {
+export interface OpenOptions {
+  /** Intra-op threads (one per core by default). */
+  threads?: number
+  onFallback?: (reason: string) => void
+  /** Whether idle intra-op threads spin (onnxruntime's default; see create). */
+  spinning?: boolean
+  family?: FaceModel
+}
+
+export async function openModel (path: string, choice: ProviderChoice, { threads = cpus().length, onFallback, spinning = true, family = yolov8Face }: OpenOptions = {}): Promise<ModelSession> {
   const bytes = await readFile(path)
   const sha256 = createHash('sha256').update(bytes).digest('hex')
   let session: ort.InferenceSession | undefined
@@ -102,21 +94,21 @@ export async function openModel (path: string, choice: ProviderChoice, threads =
     }
   }
   session ??= await create(bytes, 'cpu', threads, spinning)
-  const layout = checkLayout(session)
+  const layout = family.layout(session)
   const s = session
   const dims = [1, 3, layout.size, layout.size]
-  const run = async (chw: Float32Array): Promise<Float32Array> => {
-    const result = await s.run({ [layout.input]: new ort.Tensor('float32', chw, dims) })
-    return result[layout.output]!.data as Float32Array
+  const run = async (input: Float32Array): Promise<Float32Array[]> => {
+    const result = await s.run({ [layout.input]: new ort.Tensor('float32', input, dims) })
+    return layout.outputs.map((name) => result[name]!.data as Float32Array)
   }
   return {
     provider,
     sha256,
+    family,
     inputSize: layout.size,
-    outputDims: layout.dims,
     lanes: 1,
     run,
-    infer: async (rgb) => await run(toChwFloat(rgb, layout.size, layout.size)),
+    infer: async (rgb) => await run(family.toInput(rgb, layout.size, layout.size)),
     release: async () => { await s.release() }
   }
 }

@@ -6,6 +6,8 @@ import { TaskOptions } from './task-submitted.v1.js'
 /** Which model found the faces, and on which execution provider it ran. */
 export const ModelInfo = Type.Object({
   name: Type.String(),
+  /** The weights' licence (added after v1 shipped: optional, so older events stay valid). */
+  licence: Type.Optional(Type.String()),
   sha256: Type.String(),
   provider: Type.String()
 }, { additionalProperties: false })
