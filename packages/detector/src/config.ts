@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox'
 import { loadEnvConfig, StageEnv } from '@faceblur/service-kit'
 import { VideoToolsEnv } from '@faceblur/video'
 import type { DetectorOptions } from './detector.js'
-import { MODEL_NAMES } from './models/index.js'
+import { MODEL_NAMES, MODELS } from './models/index.js'
 
 export const DetectorEnv = {
   ...StageEnv,
@@ -14,7 +14,7 @@ export const DetectorEnv = {
   FACEBLUR_ORT_THREADS: Type.Integer({ default: 1, minimum: 1, maximum: 64, description: 'onnxruntime intra-op threads per model run (per worker on CPU)' }),
   FACEBLUR_ORT_SOLO_THREADS: Type.Integer({ default: 0, minimum: 0, maximum: 64, description: 'threads of the CPU worker that takes a run whose caller has nothing else for the model (one image, not tiled), so a lone request gets every core (0 = one per core; 1 = no such worker)' }),
   // Low on purpose: a missed face is a privacy leak, a blurred doll is not.
-  FACEBLUR_CONFIDENCE: Type.Number({ default: 0.25, exclusiveMinimum: 0, maximum: 1 }),
+  FACEBLUR_CONFIDENCE: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'the score a face needs (default: the model\'s own, 0.25 for YOLOv8n-face, 0.7 for YuNet-n)' })),
   FACEBLUR_IOU: Type.Number({ default: 0.45, exclusiveMinimum: 0, maximum: 1 }),
   FACEBLUR_DETECTOR_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'images in flight: the next decodes while the current is inferred' }),
   // Full HD and smaller in one pass; above it, faces under ~30 px would shrink below what the model sees.
@@ -30,7 +30,7 @@ export type DetectorConfig = ReturnType<typeof loadConfig>
 
 /** The detector's options as the service sets them: tests that check its work use the same. */
 export const detectorOptions = (config: DetectorConfig): DetectorOptions => ({
-  confidence: config.FACEBLUR_CONFIDENCE,
+  confidence: config.FACEBLUR_CONFIDENCE ?? MODELS[config.FACEBLUR_MODEL].defaultConfidence,
   iou: config.FACEBLUR_IOU,
   maxPixels: config.FACEBLUR_MAX_PIXELS,
   ...(config.FACEBLUR_TILE_ABOVE === 0

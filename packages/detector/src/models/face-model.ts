@@ -17,6 +17,11 @@ export interface FaceModel {
   readonly name: string
   /** The weights' licence, as the detection event, `/health` and the start-up log report it. */
   readonly licence: string
+  /**
+   * The score a detection needs by default (`FACEBLUR_CONFIDENCE` overrides it): low, since a
+   * missed face is a leak and a blurred doll is not, but each model's scores mean their own thing.
+   */
+  readonly defaultConfidence: number
   /** The model's input side for a square pass when the file does not fix one. */
   readonly defaultSize: number
   /**

@@ -10,6 +10,7 @@ const anchorsAt = (size: number): number => [8, 16, 32].reduce((n, s) => n + (si
 export const yolov8Face: FaceModel = {
   name: 'yolov8n-face',
   licence: 'GPL-3.0 (npm package) / AGPL-3.0 (Ultralytics export)',
+  defaultConfidence: 0.25,
   defaultSize: 640,
   layout (session) {
     const input = session.inputMetadata[0]
