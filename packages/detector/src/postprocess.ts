@@ -114,11 +114,22 @@ export function toBox (c: Candidate, width: number, height: number): Box {
 export const toSourceBox = (c: Candidate, lb: Letterbox): Box => toBox(toSource(c, lb), lb.width, lb.height)
 
 /**
+ * Drops a candidate that lies mostly (`cover` of its area) inside a larger one: a piece of a face
+ * (its lower half, one side) that a tile cutting the face saw as a face of its own. NMS keeps it,
+ * as a piece overlaps the whole face by less than the IoU threshold. Faces do not nest, so a real
+ * face is never inside another's box.
+ */
+export function dropContained (candidates: Candidate[], cover = 0.8): Candidate[] {
+  return candidates.filter((c) => !candidates.some((o) => o !== c && area(o) > area(c) && intersection(c, o) >= cover * area(c)))
+}
+
+/**
  * Candidates from every view of one image (already in source pixels) → its faces: NMS across
- * views, integer boxes, empty ones dropped, in reading order (face_1 is the leftmost).
+ * views, pieces inside a larger face dropped, integer boxes, empty ones dropped, in reading order
+ * (face_1 is the leftmost).
  */
 export function finalize (candidates: Candidate[], iouThreshold: number, width: number, height: number): Face[] {
-  return nms(candidates, iouThreshold)
+  return dropContained(nms(candidates, iouThreshold))
     .map((c) => ({ box: toBox(c, width, height), score: Math.round(c.score * 1e4) / 1e4 }))
     .filter((f) => f.box[2] > f.box[0] && f.box[3] > f.box[1])
     .sort((a, b) => a.box[0] - b.box[0] || a.box[1] - b.box[1])

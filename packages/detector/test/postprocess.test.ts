@@ -1,6 +1,6 @@
 import t from 'tap'
 import { letterbox } from '../src/letterbox.js'
-import { decodeYolov8, iou, nms, postprocess, toSourceBox, type Candidate } from '../src/postprocess.js'
+import { decodeYolov8, dropContained, iou, nms, postprocess, toSourceBox, type Candidate } from '../src/postprocess.js'
 
 /** Builds a [1, 5, anchors] output from anchors given as [cx, cy, w, h, score]. */
 function output (anchors: Array<[number, number, number, number, number]>): Float32Array {
@@ -44,4 +44,14 @@ t.test('postprocess: no anchors above threshold gives no faces', async (t) => {
 t.test('postprocess: faces come out left to right with rounded scores', async (t) => {
   const faces = postprocess(output([[500, 320, 50, 50, 0.81234], [100, 320, 50, 50, 0.7]]), [1, 5, 2], letterbox(640, 640, 640), { confidence: 0.25, iou: 0.45 })
   t.same(faces, [{ box: [75, 295, 125, 345], score: 0.7 }, { box: [475, 295, 525, 345], score: 0.8123 }])
+})
+
+t.test('a piece of a face inside a larger face is dropped; faces side by side and overlapping stay', async (t) => {
+  const c = (x1: number, y1: number, x2: number, y2: number, score = 0.9): Candidate => ({ x1, y1, x2, y2, score })
+  const face = c(100, 100, 300, 360)
+  const lowerHalf = c(105, 240, 300, 360, 0.95)
+  t.same(dropContained([face, lowerHalf]), [face], 'the lower half a tile saw alone goes, whatever its score')
+  const neighbour = c(250, 100, 450, 360)
+  t.same(dropContained([face, neighbour]), [face, neighbour], 'two faces that overlap a little stay')
+  t.same(dropContained([face, c(150, 150, 350, 330)]), [face, c(150, 150, 350, 330)], 'one three quarters inside stays')
 })

@@ -40,8 +40,8 @@ export function decodeStride (cls: Float32Array, obj: Float32Array, bbox: Float3
 export const yunet: FaceModel = {
   name: 'yunet-n',
   licence: 'Apache-2.0',
-  // OpenCV's default is 0.9; at 0.25 tiled mosaics gave a third more boxes than faces, at 0.7 all
-  // faces and up to 6 % more boxes (test/yunet-recall.test.ts).
+  // OpenCV's default is 0.9; at 0.25 tiled mosaics gave a third more boxes than faces (false
+  // faces); at 0.7 every face of the recall tests, one box each (test/yunet-recall.test.ts).
   defaultConfidence: 0.7,
   defaultSize: 640,
   layout (session) {
