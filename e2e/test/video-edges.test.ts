@@ -7,12 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { createDetector, detectorOptions, loadDetectorConfig, MODELS, openModel } from '@faceblur/detector'
 import { Client, freePort, start, type RunningService } from '../support/harness.js'
+import { openServiceDetector } from '../support/detector.js'
 import { checkEveryFace, expectBlurred } from '../support/face-check.js'
 import { makeScenes, SCENE_SIZE } from '../support/scenes.js'
 
-const config = loadDetectorConfig(process.env)
 const port = freePort()
 const client = new Client(`http://127.0.0.1:${port}`)
 const services: RunningService[] = []
@@ -39,9 +38,8 @@ t.test('fast pan, zoom and hard cut: every face in every frame blurred, the back
   t.equal(final.status, 'SUCCESS', JSON.stringify(final.error ?? ''))
   const output = Buffer.from(await (await fetch(`${client.base}/results/${id}`)).arrayBuffer())
 
-  const session = await openModel(config.FACEBLUR_MODEL_PATH, 'cpu', { family: MODELS[config.FACEBLUR_MODEL] })
-  t.teardown(async () => { await session.release() })
-  const detector = createDetector(session, config.FACEBLUR_MODEL, detectorOptions(config))
+  const { detector, release } = await openServiceDetector()
+  t.teardown(release)
   const report = await checkEveryFace(dir, clip, output, SCENE_SIZE, detector)
   t.equal(report.frames, frames, 'every frame is in the result')
 

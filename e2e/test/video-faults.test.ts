@@ -9,7 +9,7 @@ import t from 'tap'
 import { codecs, type TaskStatusV1, type VideoSegmentV1 } from '@faceblur/contracts'
 import { namespace, start, type RunningService } from '../support/harness.js'
 import { connect, submitDirect } from '../support/status-watcher.js'
-import { createDetector, detectorOptions, loadDetectorConfig, MODELS, openModel } from '@faceblur/detector'
+import { openServiceDetector } from '../support/detector.js'
 import { checkEveryFace, expectBlurred } from '../support/face-check.js'
 import { emptied, makeClip, probe } from '../support/video.js'
 
@@ -19,10 +19,8 @@ const dir = await mkdtemp(join(tmpdir(), 'faceblur-video-faults-'))
 const env = { FACEBLUR_VIDEO_SEGMENT_S: '1', FACEBLUR_KAFKA_SESSION_TIMEOUT_S: '6' }
 const services: RunningService[] = []
 const finished = (s: TaskStatusV1): boolean => s.status === 'SUCCESS' || s.status === 'FAILURE'
-const config = loadDetectorConfig(process.env)
-const session = await openModel(config.FACEBLUR_MODEL_PATH, 'cpu', { family: MODELS[config.FACEBLUR_MODEL] })
 // The service's own detector, to find each input frame's faces and check them in the result.
-const detector = createDetector(session, config.FACEBLUR_MODEL, detectorOptions(config))
+const { detector, release } = await openServiceDetector()
 const segmentsDone = (svc: RunningService): number => svc.lines.filter((l) => l.includes('detector done (videoSegments)')).length
 
 t.before(async () => {
@@ -31,7 +29,7 @@ t.before(async () => {
 t.teardown(async () => {
   await Promise.all(services.map(async (s) => await s.stop()))
   await pipeline.close()
-  await session.release()
+  await release()
   await rm(dir, { recursive: true, force: true })
   setTimeout(() => { process.exit() }, 5000).unref()
 })

@@ -9,24 +9,21 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import t from 'tap'
 import { blurrerVideoStage } from '@faceblur/blurrer'
-import { createDetector, openModel } from '@faceblur/detector'
 import { namesFor, workKeys, type Box, type VideoEncodedV1, type VideoFacesV1 } from '@faceblur/contracts'
 import { loadEnvConfig, SharedEnv, storeFromConfig } from '@faceblur/service-kit'
 import { createFfmpeg } from '@faceblur/video'
 import { detailEnergy, gray } from '../support/pixels.js'
+import { openServiceDetector } from '../support/detector.js'
 import { checkEveryFace, expectBlurred } from '../support/face-check.js'
 import { makeScenes } from '../support/scenes.js'
 import { frameAt, makeClip } from '../support/video.js'
 
-const modelPath = process.env.FACEBLUR_MODEL_PATH
-if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set: run the tests with `npm test`')
 const store = storeFromConfig(loadEnvConfig(SharedEnv, process.env))
 const ffmpeg = createFfmpeg({ ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' })
 const dir = await mkdtemp(join(tmpdir(), 'faceblur-temporal-'))
-const session = await openModel(modelPath, 'cpu')
-const detector = createDetector(session, 'yolov8n-face', { confidence: 0.25, iou: 0.45, maxPixels: 64e6 })
+const { detector, release } = await openServiceDetector()
 t.teardown(async () => {
-  await session.release()
+  await release()
   await rm(dir, { recursive: true, force: true })
 })
 

@@ -5,15 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import t from 'tap'
-import { createDetector, openModel } from '@faceblur/detector'
 import type { Box, Progress, VideoResultBody } from '@faceblur/contracts'
 import { loadEnvConfig, SharedEnv, storeFromConfig } from '@faceblur/service-kit'
+import { openServiceDetector } from '../support/detector.js'
 import { Client, freePort, start, type RunningService } from '../support/harness.js'
 import { detailEnergy, gray, meanAbsDiff } from '../support/pixels.js'
 import { emptied, frameAt, makeAudioOnly, makeClip, probe } from '../support/video.js'
 
-const modelPath = process.env.FACEBLUR_MODEL_PATH
-if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set: run the tests with `npm test`')
 const store = storeFromConfig(loadEnvConfig(SharedEnv, process.env))
 const port = freePort()
 const client = new Client(`http://127.0.0.1:${port}`)
@@ -76,9 +74,8 @@ t.test('a clip: same frames and duration, audio kept, tags gone, every face blur
 
   // Sampled frames, one from each segment: the faces found in the input frame have lost their
   // detail in the output frame; far from them the picture is nearly unchanged (H.264 both times).
-  const session = await openModel(modelPath, 'cpu')
-  t.teardown(async () => { await session.release() })
-  const detector = createDetector(session, 'yolov8n-face', { confidence: 0.25, iou: 0.45, maxPixels: 64e6 })
+  const { detector, release } = await openServiceDetector()
+  t.teardown(release)
   for (const n of [3, 30, 62, 99]) {
     const [before, after] = await Promise.all([frameAt(dir, clip, n), frameAt(dir, output, n)])
     const faces = (await detector.detect(before)).faces.map((f) => f.box)
@@ -121,9 +118,8 @@ t.test('a phone video stored sideways (rotation tag) comes out upright, its face
   const output = Buffer.from(await (await fetch(`${client.base}/results/${id}`)).arrayBuffer())
   const out = await probe(dir, output)
   t.same([out.width, out.height, out.frames], [360, 640, 25], 'upright pixels, no rotation tag needed')
-  const session = await openModel(modelPath, 'cpu')
-  t.teardown(async () => { await session.release() })
-  const detector = createDetector(session, 'yolov8n-face', { confidence: 0.25, iou: 0.45, maxPixels: 64e6 })
+  const { detector, release } = await openServiceDetector()
+  t.teardown(release)
   const [before, after] = await Promise.all([frameAt(dir, clip, 12), frameAt(dir, output, 12)]) // FFmpeg shows the input upright
   const faces = (await detector.detect(before)).faces.map((f) => f.box)
   t.ok(faces.length >= 1, `faces found in the upright input frame: ${faces.length}`)
