@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import WebSocket from 'ws'
-import { createDetector, openModel, prepare, toChwFloat } from '@faceblur/detector'
+import { createDetector, openModel, prepare, square, toChwFloat } from '@faceblur/detector'
 import { Client, freePort, start } from '../support/harness.js'
 import { cpuMeter } from '../support/proc-cpu.js'
 import { ms, percentile } from '../support/stats.js'
@@ -30,7 +30,7 @@ const photos = [readFileSync(join(root, '../shared/fixtures/seed_test.jpg')), re
 
 // Raw model throughput first, alone on the machine.
 const session = await openModel(fp32Path, 'auto')
-const tensors = await Promise.all(photos.map(async (p) => toChwFloat((await prepare(p, 640, 64e6)).rgb, 640, 640)))
+const tensors = await Promise.all(photos.map(async (p) => toChwFloat((await prepare(p, square(640), 64e6)).rgb, 640, 640)))
 for (let i = 0; i < 5; i++) await session.run(tensors[i % tensors.length]!)
 const rawRuns = 40
 const r0 = performance.now()

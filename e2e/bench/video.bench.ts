@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openModel, prepareFrameViews, toChwFloat } from '@faceblur/detector'
+import { openModel, prepareFrameViews, square, toChwFloat } from '@faceblur/detector'
 import { Client, freePort, start } from '../support/harness.js'
 import { cpuMeter } from '../support/proc-cpu.js'
 import { makeClip, probe } from '../support/video.js'
@@ -31,7 +31,7 @@ const session = await openModel(modelPath, 'auto')
 const frames = execFileSync('ffmpeg', ['-v', 'error', '-i', join(dir, 'bench.mp4'), '-frames:v', '20', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 30 })
 const size = WIDTH * HEIGHT * 3
 const tensors = await Promise.all(Array.from({ length: frames.length / size }, async (_, i) =>
-  toChwFloat((await prepareFrameViews(frames.subarray(i * size, (i + 1) * size), WIDTH, HEIGHT, 640, undefined))[0]!.rgb, 640, 640)))
+  toChwFloat((await prepareFrameViews(frames.subarray(i * size, (i + 1) * size), WIDTH, HEIGHT, square(640), undefined))[0]!.rgb, 640, 640)))
 for (let i = 0; i < 5; i++) await session.run(tensors[i % tensors.length]!)
 const rawRuns = 60
 const r0 = performance.now()

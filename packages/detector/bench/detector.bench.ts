@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { createDetector } from '../src/detector.js'
-import { prepare } from '../src/image.js'
+import { prepare, square } from '../src/image.js'
 import { toChwFloat } from '../src/letterbox.js'
 import { loadModel } from '../src/model-pool.js'
 import { openModel, type ProviderChoice } from '../src/onnx-session.js'
@@ -28,7 +28,7 @@ const photos = [
 const images = Array.from({ length: N }, (_, i) => photos[i % photos.length]!)
 
 const session = await openModel(modelPath, provider)
-const model = await loadModel(modelPath, provider, { workers: 0, threads: 1, soloThreads: 0 })
+const model = await loadModel(modelPath, 'yolov8n-face', provider, { workers: 0, threads: 1, soloThreads: 0 })
 const detector = createDetector(model, 'yolov8n-face', { confidence: 0.25, iou: 0.45, maxPixels: 64_000_000 })
 
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!
@@ -52,7 +52,7 @@ async function timed (fn: (img: Buffer) => Promise<unknown>, list: Buffer[]): Pr
 // Warm-up: the first runs allocate the arena and JIT the JS.
 for (const p of photos) await detector.detect(p)
 
-const tensors = await Promise.all(images.map(async (img) => toChwFloat((await prepare(img, session.inputSize, 64_000_000)).rgb, session.inputSize, session.inputSize)))
+const tensors = await Promise.all(images.map(async (img) => toChwFloat((await prepare(img, square(session.inputSize), 64_000_000)).rgb, session.inputSize, session.inputSize)))
 for (const tensor of tensors.slice(0, 3)) await session.run(tensor) // its warm-up
 const raw = await (async () => {
   const per: number[] = []

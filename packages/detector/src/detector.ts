@@ -1,5 +1,5 @@
 import type { Face, ImageSize, ModelInfo } from '@faceblur/contracts'
-import { prepareFrameViews, prepareViews, type View } from './image.js'
+import { prepareFrameViews, prepareViews, type InputShape, type View } from './image.js'
 import type { Model } from './onnx-session.js'
 import { finalize, keepUncoveredCuts, toSource, type Candidate, type CutCandidate } from './postprocess.js'
 import { innerEdgesTouched, type TilingOptions } from './tiles.js'
@@ -38,6 +38,7 @@ export interface Detector {
  */
 export function createDetector (session: Model, modelName: string, options: DetectorOptions): Detector {
   const size = session.inputSize
+  const shape: InputShape = (width, height) => session.family.inputShape(width, height, size)
   let inFlight = 0 // detections under way: decoding, or waiting for the model
   async function detect (prepared: Promise<View[]>, signal: AbortSignal | undefined): Promise<Detection> {
     inFlight++
@@ -54,12 +55,12 @@ export function createDetector (session: Model, modelName: string, options: Dete
     const alone = inFlight === 1 && views.length === 1
     const outputs = await inLanes(views, session.lanes, async (view) => {
       signal?.throwIfAborted() // between runs: a tiled image past its deadline stops here
-      return await session.infer(view.rgb, alone)
+      return await session.infer(view.rgb, alone, { width: view.geometry.inputWidth, height: view.geometry.inputHeight })
     })
     for (const [i, view] of views.entries()) {
       const output = outputs[i]!
       const offset = view.tile ?? { left: 0, top: 0 }
-      for (const c of session.family.decode(output, size, size, options.confidence)) {
+      for (const c of session.family.decode(output, view.geometry.inputWidth, view.geometry.inputHeight, options.confidence)) {
         const s = toSource(c, view.geometry, offset)
         // "Touching" within 4 model pixels: at a coarse level that is tens of source pixels.
         const edges = view.tile === undefined ? [] : innerEdgesTouched([s.x1, s.y1, s.x2, s.y2], view.tile, width, height, 4 / view.geometry.scale)
@@ -73,8 +74,8 @@ export function createDetector (session: Model, modelName: string, options: Dete
   return {
     model: { name: modelName, licence: session.family.licence, sha256: session.sha256, provider: session.provider },
     lanes: session.lanes,
-    detect: async (encoded, signal) => await detect(prepareViews(encoded, size, options.maxPixels, options.tiling), signal),
-    detectFrame: async ({ rgb, width, height }, signal) => await detect(prepareFrameViews(rgb, width, height, size, options.tiling), signal),
+    detect: async (encoded, signal) => await detect(prepareViews(encoded, shape, options.maxPixels, options.tiling), signal),
+    detectFrame: async ({ rgb, width, height }, signal) => await detect(prepareFrameViews(rgb, width, height, shape, options.tiling), signal),
     frameScale: (width, height) => {
       const longer = Math.max(width, height)
       const tiled = options.tiling !== undefined && longer > options.tiling.above

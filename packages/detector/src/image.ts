@@ -7,9 +7,20 @@ import { tilePyramid, type TilingOptions } from './tiles.js'
 const LETTERBOX_GREY = { r: 114, g: 114, b: 114 } // Ultralytics' padding colour
 
 export interface PreparedImage {
-  /** Interleaved RGB, `size`×`size`. */
+  /** Interleaved RGB, `geometry.inputWidth`×`geometry.inputHeight`. */
   rgb: Buffer
   geometry: Letterbox
+}
+
+/** The model input an image of `width`×`height` is letterboxed into (see FaceModel.inputShape). */
+export type InputShape = (width: number, height: number) => { width: number, height: number }
+
+/** A square input of `size`: YOLO's, and what a bare size means. */
+export const square = (size: number): InputShape => () => ({ width: size, height: size })
+
+const geometryFor = (width: number, height: number, shape: InputShape): Letterbox => {
+  const input = shape(width, height)
+  return letterbox(width, height, input.width, input.height)
 }
 
 /** One model input cut from the image: the whole image, or one tile of it. */
@@ -45,9 +56,9 @@ function letterboxed (image: sharp.Sharp, geometry: Letterbox): sharp.Sharp {
     .resize(geometry.resizedWidth, geometry.resizedHeight, { fit: 'fill', kernel: 'linear' })
     .extend({
       top: geometry.padY,
-      bottom: geometry.size - geometry.resizedHeight - geometry.padY,
+      bottom: geometry.inputHeight - geometry.resizedHeight - geometry.padY,
       left: geometry.padX,
-      right: geometry.size - geometry.resizedWidth - geometry.padX,
+      right: geometry.inputWidth - geometry.resizedWidth - geometry.padX,
       background: LETTERBOX_GREY
     })
 }
@@ -57,16 +68,17 @@ function letterboxed (image: sharp.Sharp, geometry: Letterbox): sharp.Sharp {
  * image), resize keeping the aspect ratio, pad with grey, drop alpha, force 8-bit sRGB (grey,
  * CMYK and 16-bit inputs all come out as 3 × 8 bits).
  */
-export async function prepare (input: Buffer, size: number, maxPixels: number): Promise<PreparedImage> {
+export async function prepare (input: Buffer, shape: InputShape, maxPixels: number): Promise<PreparedImage> {
   const { width, height } = await uprightSize(input, maxPixels)
-  const geometry = letterbox(width, height, size)
+  const geometry = geometryFor(width, height, shape)
   try {
     const rgb = await letterboxed(sharp(input, { limitInputPixels: maxPixels, failOn: 'error' }).rotate(), geometry)
       .flatten({ background: LETTERBOX_GREY })
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer()
-    if (rgb.length !== size * size * 3) throw new Error(`decoded ${rgb.length} bytes, expected ${size * size * 3}`)
+    const expected = geometry.inputWidth * geometry.inputHeight * 3
+    if (rgb.length !== expected) throw new Error(`decoded ${rgb.length} bytes, expected ${expected}`)
     return { rgb, geometry }
   } catch (err) {
     throw imageError(err)
@@ -74,8 +86,8 @@ export async function prepare (input: Buffer, size: number, maxPixels: number): 
 }
 
 /** Letterboxes a region of an already decoded upright RGB image. */
-async function cut (raw: Buffer, width: number, height: number, region: Region, size: number): Promise<PreparedImage> {
-  const geometry = letterbox(region.width, region.height, size)
+async function cut (raw: Buffer, width: number, height: number, region: Region, shape: InputShape): Promise<PreparedImage> {
+  const geometry = geometryFor(region.width, region.height, shape)
   const rgb = await letterboxed(sharp(raw, { raw: { width, height, channels: 3 } }).extract(region), geometry)
     .raw()
     .toBuffer()
@@ -86,10 +98,10 @@ async function cut (raw: Buffer, width: number, height: number, region: Region, 
  * The model inputs for one decoded upright RGB frame (a video's): the full frame, plus tiles when
  * it is large, as for an image.
  */
-export async function prepareFrameViews (raw: Buffer, width: number, height: number, size: number, tiling: TilingOptions | undefined): Promise<View[]> {
+export async function prepareFrameViews (raw: Buffer, width: number, height: number, shape: InputShape, tiling: TilingOptions | undefined): Promise<View[]> {
   const tiles = tiling === undefined ? [] : tilePyramid(width, height, tiling)
-  const full = await cut(raw, width, height, { left: 0, top: 0, width, height }, size)
-  const cuts = await Promise.all(tiles.map(async (tile) => ({ ...(await cut(raw, width, height, tile, size)), tile })))
+  const full = await cut(raw, width, height, { left: 0, top: 0, width, height }, shape)
+  const cuts = await Promise.all(tiles.map(async (tile) => ({ ...(await cut(raw, width, height, tile, shape)), tile })))
   return [full, ...cuts]
 }
 
@@ -98,10 +110,10 @@ export async function prepareFrameViews (raw: Buffer, width: number, height: num
  * large enough for faces to shrink below what one 640 px pass can see. A small image takes the single-pipeline
  * path (sharp shrinks JPEGs while decoding); a tiled one is decoded once at full size and cut.
  */
-export async function prepareViews (input: Buffer, size: number, maxPixels: number, tiling: TilingOptions | undefined): Promise<View[]> {
+export async function prepareViews (input: Buffer, shape: InputShape, maxPixels: number, tiling: TilingOptions | undefined): Promise<View[]> {
   const { width, height } = await uprightSize(input, maxPixels)
   const tiles = tiling === undefined ? [] : tilePyramid(width, height, tiling)
-  if (tiles.length === 0) return [await prepare(input, size, maxPixels)]
+  if (tiles.length === 0) return [await prepare(input, shape, maxPixels)]
   let raw: Buffer
   try {
     raw = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error' })
@@ -113,7 +125,7 @@ export async function prepareViews (input: Buffer, size: number, maxPixels: numb
   } catch (err) {
     throw imageError(err)
   }
-  const full = await cut(raw, width, height, { left: 0, top: 0, width, height }, size)
-  const cuts = await Promise.all(tiles.map(async (tile) => ({ ...(await cut(raw, width, height, tile, size)), tile })))
+  const full = await cut(raw, width, height, { left: 0, top: 0, width, height }, shape)
+  const cuts = await Promise.all(tiles.map(async (tile) => ({ ...(await cut(raw, width, height, tile, shape)), tile })))
   return [full, ...cuts]
 }

@@ -1,13 +1,14 @@
 /** A rectangle of the upright source image, in pixels. */
 export interface Region { left: number, top: number, width: number, height: number }
 
-/** Where an image of `width`×`height` lands inside a square model input of `size` pixels. */
+/** Where an image of `width`×`height` lands inside a model input of `inputWidth`×`inputHeight` pixels. */
 export interface Letterbox {
   /** Upright source size. */
   width: number
   height: number
-  /** Model input side. */
-  size: number
+  /** Model input size. */
+  inputWidth: number
+  inputHeight: number
   /** Source pixels → input pixels. */
   scale: number
   /** Resized image inside the input, before padding. */
@@ -18,20 +19,21 @@ export interface Letterbox {
   padY: number
 }
 
-/** Keeps the aspect ratio and centres the image, as Ultralytics' letterbox does. */
-export function letterbox (width: number, height: number, size: number): Letterbox {
-  const scale = Math.min(size / width, size / height)
+/** Keeps the aspect ratio and centres the image, as Ultralytics' letterbox does (square by default). */
+export function letterbox (width: number, height: number, inputWidth: number, inputHeight = inputWidth): Letterbox {
+  const scale = Math.min(inputWidth / width, inputHeight / height)
   const resizedWidth = Math.max(1, Math.round(width * scale))
   const resizedHeight = Math.max(1, Math.round(height * scale))
   return {
     width,
     height,
-    size,
+    inputWidth,
+    inputHeight,
     scale,
     resizedWidth,
     resizedHeight,
-    padX: Math.floor((size - resizedWidth) / 2),
-    padY: Math.floor((size - resizedHeight) / 2)
+    padX: Math.floor((inputWidth - resizedWidth) / 2),
+    padY: Math.floor((inputHeight - resizedHeight) / 2)
   }
 }
 

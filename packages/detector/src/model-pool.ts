@@ -1,7 +1,7 @@
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
-import type { ModelWorkerData } from './model-worker.js'
+import type { ModelTask, ModelWorkerData } from './model-worker.js'
 import { MODELS, type ModelName } from './models/index.js'
 import { cudaProviderInstalled, openModel, type Model, type ProviderChoice } from './onnx-session.js'
 
@@ -20,7 +20,7 @@ export interface PoolOptions {
 // Run from source (tests, benches under tsx), the worker is the .ts file beside this one.
 const workerFile = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './model-worker.ts' : './model-worker.js', import.meta.url))
 
-function workers (path: string, model: ModelName, count: number, threads: number): Piscina<Uint8Array, Float32Array[]> {
+function workers (path: string, model: ModelName, count: number, threads: number): Piscina<ModelTask, Float32Array[]> {
   return new Piscina({
     filename: workerFile,
     workerData: { path, threads, model } satisfies ModelWorkerData,
@@ -58,13 +58,13 @@ export async function openModelPool (path: string, options: PoolOptions, model: 
     family,
     inputSize,
     lanes,
-    async infer (rgb, alone = false) {
+    async infer (rgb, alone = false, shape = { width: inputSize, height: inputSize }) {
       // Alone by the caller's word and in fact: a two-thread run beside the one-thread workers'
       // would cost throughput (measured 10-15 % when any idle moment counted as alone).
       const target = solo !== undefined && alone && running === 0 ? solo : pool
       running++
       try {
-        return await target.run(rgb)
+        return await target.run({ rgb, ...shape })
       } finally {
         running--
       }

@@ -9,10 +9,12 @@ export interface ModelWorkerData { path: string, threads: number, model: ModelNa
 const { path, threads, model } = workerData as ModelWorkerData
 const family = MODELS[model]
 const session = await openModel(path, 'cpu', { threads, spinning: false, family }) // see model-pool.ts: no spinning
-const size = session.inputSize
-const input = new Float32Array(3 * size * size) // reused: a run is synchronous, so one input at a time
+let input = new Float32Array(0) // reused while the shape stays: a run is synchronous, so one input at a time
 
-/** Interleaved RGB bytes of one letterboxed input → the model's raw outputs. */
-export default async function infer (rgb: Uint8Array): Promise<Float32Array[]> {
-  return await session.run(family.toInput(rgb, size, size, input))
+export interface ModelTask { rgb: Uint8Array, width: number, height: number }
+
+/** Interleaved RGB bytes of one letterboxed input of `width`×`height` → the model's raw outputs. */
+export default async function infer ({ rgb, width, height }: ModelTask): Promise<Float32Array[]> {
+  if (input.length !== 3 * width * height) input = new Float32Array(3 * width * height)
+  return await session.run(family.toInput(rgb, width, height, input), { width, height })
 }

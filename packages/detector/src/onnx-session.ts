@@ -21,18 +21,21 @@ export interface Model {
   /** Model runs that make progress at once: a caller with several inputs keeps this many in flight. */
   readonly lanes: number
   /**
-   * Runs the model on one letterboxed input: interleaved RGB bytes, `inputSize`² × 3; the raw
-   * outputs in the order the family decodes them. `alone`: the caller has nothing else for the
-   * model (one image, one view), so this run may take every core.
+   * Runs the model on one letterboxed input: interleaved RGB bytes of `shape` (the family's
+   * inputShape; `inputSize` square when left out); the raw outputs in the order the family decodes
+   * them. `alone`: the caller has nothing else for the model (one image, one view), so this run
+   * may take every core.
    */
-  infer: (rgb: Uint8Array, alone?: boolean) => Promise<Float32Array[]>
+  infer: (rgb: Uint8Array, alone?: boolean, shape?: InputSize) => Promise<Float32Array[]>
   release: () => Promise<void>
 }
 
+export interface InputSize { width: number, height: number }
+
 /** A model loaded in this thread: `run` takes a ready tensor (the raw-speed yardstick's path). */
 export interface ModelSession extends Model {
-  /** The family's input tensor data, `3 × inputSize²`. */
-  run: (input: Float32Array) => Promise<Float32Array[]>
+  /** The family's input tensor data of `shape` (`inputSize` square when left out). */
+  run: (input: Float32Array, shape?: InputSize) => Promise<Float32Array[]>
 }
 
 /**
@@ -56,7 +59,7 @@ async function create (bytes: Uint8Array, provider: 'cpu' | 'cuda', threads: num
     interOpNumThreads: 1,
     executionMode: 'sequential',
     enableCpuMemArena: true,
-    enableMemPattern: true, // fixed input shape: the allocation plan is reused on every run
+    enableMemPattern: true, // the allocation plan is reused while the input shape stays the same
     // Spinning intra-op threads are onnxruntime's default and its fastest on an idle machine; on a
     // busy one they burn cores other work needs. One thread has no pool to spin.
     extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } }
@@ -96,9 +99,9 @@ export async function openModel (path: string, choice: ProviderChoice, { threads
   session ??= await create(bytes, 'cpu', threads, spinning)
   const layout = family.layout(session)
   const s = session
-  const dims = [1, 3, layout.size, layout.size]
-  const run = async (input: Float32Array): Promise<Float32Array[]> => {
-    const result = await s.run({ [layout.input]: new ort.Tensor('float32', input, dims) })
+  const squareInput = { width: layout.size, height: layout.size }
+  const run = async (input: Float32Array, shape: InputSize = squareInput): Promise<Float32Array[]> => {
+    const result = await s.run({ [layout.input]: new ort.Tensor('float32', input, [1, 3, shape.height, shape.width]) })
     return layout.outputs.map((name) => result[name]!.data as Float32Array)
   }
   return {
@@ -108,7 +111,7 @@ export async function openModel (path: string, choice: ProviderChoice, { threads
     inputSize: layout.size,
     lanes: 1,
     run,
-    infer: async (rgb) => await run(family.toInput(rgb, layout.size, layout.size)),
+    infer: async (rgb, _alone, shape = squareInput) => await run(family.toInput(rgb, shape.width, shape.height), shape),
     release: async () => { await s.release() }
   }
 }

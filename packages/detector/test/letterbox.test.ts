@@ -7,6 +7,7 @@ t.test('a wide image is scaled to the input width and padded top and bottom', as
   t.equal(lb.resizedHeight, 392)
   t.equal(lb.padX, 0)
   t.equal(lb.padY, 124)
+  t.same([lb.inputWidth, lb.inputHeight], [640, 640], 'square by default')
   t.ok(Math.abs(lb.scale - 640 / 1634) < 1e-9)
 })
 
@@ -35,4 +36,9 @@ t.test('every byte maps to exactly byte / 255 in float32', async (t) => {
     if (out[v] !== Math.fround(v / 255)) return t.fail(`byte ${v}: ${out[v]}`)
   }
   t.pass('all 256 values exact')
+})
+
+t.test('an input of the image\'s own aspect (YuNet) needs no padding beyond rounding to 32', async (t) => {
+  const lb = letterbox(1634, 1000, 640, 416)
+  t.same([lb.resizedWidth, lb.resizedHeight, lb.padX, lb.padY], [640, 392, 0, 12])
 })

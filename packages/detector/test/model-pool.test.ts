@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { prepare } from '../src/image.js'
+import { prepare, square } from '../src/image.js'
 import { openModelPool } from '../src/model-pool.js'
 import { openModel } from '../src/onnx-session.js'
 
@@ -12,7 +12,7 @@ if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set: ru
 const seed = readFileSync(join(import.meta.dirname, '../../../../shared/fixtures/seed_test.jpg'))
 const [local, pool] = await Promise.all([openModel(modelPath, 'cpu'), openModelPool(modelPath, { workers: 2, threads: 1, soloThreads: 0 })])
 t.teardown(async () => { await Promise.all([local.release(), pool.release()]) })
-const { rgb } = await prepare(seed, local.inputSize, 64_000_000)
+const { rgb } = await prepare(seed, square(local.inputSize), 64_000_000)
 const expected = await local.infer(rgb)
 
 const maxDiff = (a: Float32Array[], b: Float32Array[]): number => Math.max(...a.map((out, k) => out.reduce((m, v, i) => Math.max(m, Math.abs(v - b[k]![i]!)), 0)))

@@ -51,3 +51,11 @@ t.test('YuNet: BGR planes in 0..255, and the decode of one stride', async (t) =>
 t.test('every model FACEBLUR_MODEL can name has a licence', async (t) => {
   for (const [name, family] of Object.entries(MODELS)) t.ok(family.licence.length > 0, `${name}: ${family.licence}`)
 })
+
+t.test('input shapes: YOLO square, YuNet the image\'s own aspect rounded up to 32', async (t) => {
+  t.same(yolov8Face.inputShape(1634, 1000, 640), { width: 640, height: 640 })
+  t.same(yunet.inputShape(1634, 1000, 640), { width: 640, height: 416 }, 'the seed photo: 640×392 → 640×416')
+  t.same(yunet.inputShape(1000, 1634, 640), { width: 416, height: 640 })
+  t.same(yunet.inputShape(640, 360, 640), { width: 640, height: 384 }, 'a 360p frame')
+  t.same(yunet.inputShape(10_000, 1, 640), { width: 640, height: 32 }, 'a sliver keeps one row of cells')
+})

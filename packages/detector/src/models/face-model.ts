@@ -29,6 +29,11 @@ export interface FaceModel {
    * name, the outputs in the order `decode` takes them, and the square input side.
    */
   layout: (session: SessionLayout) => { input: string, outputs: string[], size: number }
+  /**
+   * The input a `width`×`height` image (or tile) is letterboxed into for a pass of side `size`:
+   * `size`×`size` for a fixed-size model; the image's own aspect for one that takes any shape.
+   */
+  inputShape: (width: number, height: number, size: number) => { width: number, height: number }
   /** Interleaved RGB bytes of a `width`×`height` input → the tensor data the model takes (CHW). */
   toInput: (rgb: Uint8Array, width: number, height: number, out?: Float32Array) => Float32Array
   /** The raw outputs (in `layout`'s order) of a `width`×`height` input → candidates in input pixels. */

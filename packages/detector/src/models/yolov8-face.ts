@@ -28,10 +28,12 @@ export const yolov8Face: FaceModel = {
     }
     return { input: input.name, outputs: [output.name], size: h as number }
   },
+  inputShape: (_width, _height, size) => ({ width: size, height: size }),
   toInput: (rgb, width, height, out) => toChwFloat(rgb, width, height, out),
   decode (outputs, width, height, confidence) {
     const output = outputs[0]!
-    const anchors = anchorsAt(Math.max(width, height))
+    if (width !== height) throw new RangeError(`YOLOv8n-face takes a square input, not ${width}×${height}`)
+    const anchors = anchorsAt(width)
     return decodeYolov8(output, output.length / anchors, anchors, confidence)
   }
 }

@@ -56,6 +56,13 @@ export const yunet: FaceModel = {
     const side = shape[2]
     return { input: input.name, outputs, size: typeof side === 'number' && side === shape[3] ? side : yunet.defaultSize }
   },
+  // The image's own aspect: its longer side to the pass size, each side rounded up to 32 (a
+  // 1634×1000 photo runs at 640×416, a third fewer pixels than the 640×640 letterbox).
+  inputShape (width, height, size) {
+    const scale = size / Math.max(width, height)
+    const up = (v: number): number => Math.max(32, Math.ceil(Math.round(v * scale) / 32) * 32)
+    return { width: up(width), height: up(height) }
+  },
   toInput: toBgrPlanes,
   decode (outputs, width, height, confidence) {
     if (width % 32 !== 0 || height % 32 !== 0) throw new RangeError(`YuNet takes sides that are multiples of 32, not ${width}×${height}`)
