@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The newcomer's two commands, behind `npm start` and `npm test`:
 #   start: install, build, fetch the model, FFmpeg, start Kafka + MinIO, run the four services
-#   test:  install, build, fetch the model, FFmpeg, start Kafka + MinIO, run every package's tests
+#   test:  install, build, fetch the models, FFmpeg, start Kafka + MinIO, run every package's tests
 # Everything heavy is cached in ${FACEBLUR_CACHE_DIR:-~/.cache/faceblur} and reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,26 +44,25 @@ step "building"
 pnpm exec turbo run build --output-logs=errors-only >&2
 
 step "model"
-FACEBLUR_MODEL_PATH="$(node models/fetch.mjs)"
-case "${1:-}:${FACEBLUR_MODEL_PRECISION:-fp32}" in
-  *:fp32) ;;
-  start:int8) # the detector on the INT8 model (README, "The detector")
-    FACEBLUR_MODEL_PATH="$(node models/int8/make.mjs)"
-    export FACEBLUR_MODEL=yolov8n-face-int8 ;;
-  test:int8) ;; # the tests run on fp32 and check the INT8 model's boxes against it
-  *) echo "FACEBLUR_MODEL_PRECISION must be fp32 or int8" >&2; exit 2 ;;
+# The detector's model: FACEBLUR_MODEL, YuNet-n by default (README, "The detector"). Each comes
+# sha256-checked into the cache: models/fetch.mjs, or the INT8 recipe for yolov8n-face-int8.
+export FACEBLUR_MODEL="${FACEBLUR_MODEL:-yunet-n}"
+case "$FACEBLUR_MODEL" in
+  yunet-n) FACEBLUR_MODEL_PATH="${FACEBLUR_MODEL_PATH:-$(node models/fetch.mjs yunet-n)}" ;;
+  yolov8n-face) FACEBLUR_MODEL_PATH="$(node models/fetch.mjs)" ;;
+  yolov8n-face-int8) FACEBLUR_MODEL_PATH="$(node models/int8/make.mjs)" ;;
+  *) echo "FACEBLUR_MODEL must be yunet-n, yolov8n-face or yolov8n-face-int8" >&2; exit 2 ;;
 esac
-if [ "${1:-}" = start ] && [ "${FACEBLUR_MODEL:-}" = yunet-n ]; then
-  FACEBLUR_MODEL_PATH="$(node models/fetch.mjs yunet-n)" # the detector on YuNet-n (README, "The detector")
-fi
 export FACEBLUR_MODEL_PATH
-echo "FACEBLUR_MODEL_PATH=$FACEBLUR_MODEL_PATH" >&2
+echo "FACEBLUR_MODEL=$FACEBLUR_MODEL FACEBLUR_MODEL_PATH=$FACEBLUR_MODEL_PATH" >&2
 if [ "${1:-}" = test ]; then
-  # The detector's reference-box and tiling tests run again on the INT8 model, the recall tests on YuNet.
+  # The detector's tests run on each model: YOLOv8n-face (reference boxes, tiling), its INT8 export
+  # against it, and YuNet-n (recall); the end-to-end tests on FACEBLUR_MODEL.
+  FACEBLUR_YOLO_MODEL_PATH="$(env -u FACEBLUR_MODEL_PATH node models/fetch.mjs)"
   FACEBLUR_INT8_MODEL_PATH="$(node models/int8/make.mjs)"
   FACEBLUR_YUNET_MODEL_PATH="$(node models/fetch.mjs yunet-n)"
-  export FACEBLUR_INT8_MODEL_PATH FACEBLUR_YUNET_MODEL_PATH
-  echo "FACEBLUR_INT8_MODEL_PATH=$FACEBLUR_INT8_MODEL_PATH FACEBLUR_YUNET_MODEL_PATH=$FACEBLUR_YUNET_MODEL_PATH" >&2
+  export FACEBLUR_YOLO_MODEL_PATH FACEBLUR_INT8_MODEL_PATH FACEBLUR_YUNET_MODEL_PATH
+  echo "FACEBLUR_YOLO_MODEL_PATH=$FACEBLUR_YOLO_MODEL_PATH FACEBLUR_INT8_MODEL_PATH=$FACEBLUR_INT8_MODEL_PATH FACEBLUR_YUNET_MODEL_PATH=$FACEBLUR_YUNET_MODEL_PATH" >&2
 fi
 
 # FFmpeg (Debian's 5.1) cuts, decodes, encodes and joins videos; images need none of it.

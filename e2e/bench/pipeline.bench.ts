@@ -1,9 +1,9 @@
 // End to end: N real photos through gateway → detector → blurrer at a chosen concurrency, and in
 // the same run the raw model throughput on this machine, so the ratio pipeline/raw is visible,
 // with the CPU each process (gateway, detector, blurrer, Kafka, MinIO) spent per image.
-//   pnpm bench:e2e                 BENCH_IMAGES=60 BENCH_CONCURRENCY=8 BENCH_KIND=blur|detect BENCH_MODEL=fp32|int8
-// The raw rate is always the shipped fp32 model's (the yardstick); BENCH_MODEL picks the model the
-// detector service runs.
+//   pnpm bench:e2e                 BENCH_IMAGES=60 BENCH_CONCURRENCY=8 BENCH_KIND=blur|detect BENCH_MODEL=yunet-n|fp32|int8
+// The raw rate is always plain fp32 YOLOv8n-face's (the yardstick); BENCH_MODEL picks the model the
+// detector service runs (YuNet-n, the default; fp32 or int8 YOLOv8n-face).
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,14 +17,16 @@ import { serverPid } from '../../scripts/infra.mjs'
 const N = Number(process.env.BENCH_IMAGES ?? 60)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8)
 const KIND = (process.env.BENCH_KIND ?? 'blur') as 'detect' | 'blur'
-const MODEL = process.env.BENCH_MODEL ?? 'fp32'
-if (MODEL !== 'fp32' && MODEL !== 'int8') throw new Error('BENCH_MODEL must be fp32 or int8')
-const modelOf = (script: string): string => execFileSync(process.execPath, [join(root, script)], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim()
+const MODEL = process.env.BENCH_MODEL ?? 'yunet-n'
+if (MODEL !== 'yunet-n' && MODEL !== 'fp32' && MODEL !== 'int8') throw new Error('BENCH_MODEL must be yunet-n, fp32 or int8')
+const modelOf = (command: string): string => { const [script, ...args] = command.split(' '); return execFileSync(process.execPath, [join(root, script!), ...args], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim() }
 const root = join(import.meta.dirname, '../..')
 const fp32Path = modelOf('models/fetch.mjs')
 const serviceModel: Record<string, string> = MODEL === 'int8'
   ? { FACEBLUR_MODEL_PATH: modelOf('models/int8/make.mjs'), FACEBLUR_MODEL: 'yolov8n-face-int8' }
-  : { FACEBLUR_MODEL_PATH: fp32Path }
+  : MODEL === 'fp32'
+    ? { FACEBLUR_MODEL_PATH: fp32Path, FACEBLUR_MODEL: 'yolov8n-face' }
+    : { FACEBLUR_MODEL_PATH: modelOf('models/fetch.mjs yunet-n'), FACEBLUR_MODEL: 'yunet-n' }
 
 const photos = [readFileSync(join(root, '../shared/fixtures/seed_test.jpg')), readFileSync(join(root, 'e2e/fixtures/astronaut.png'))]
 

@@ -42,7 +42,7 @@ await session.release()
 const port = freePort()
 const env = { FACEBLUR_MAX_VIDEO_BYTES: String(4 * 1024 ** 3), FACEBLUR_TASK_TIMEOUT_S: '600' }
 const services = await Promise.all([
-  start('gateway', { PORT: String(port), ...env }), start('video', env), start('detector', { ...env, FACEBLUR_MODEL_PATH: modelPath }), start('blurrer', env)
+  start('gateway', { PORT: String(port), ...env }), start('video', env), start('detector', { ...env, FACEBLUR_MODEL_PATH: modelPath, FACEBLUR_MODEL: 'yolov8n-face' }), start('blurrer', env)
 ])
 const [gateway, video, detector, blurrer] = services.map((s) => s.child.pid!) as [number, number, number, number]
 const client = new Client(`http://127.0.0.1:${port}`)

@@ -19,7 +19,6 @@ export interface ClipReport {
   faces: FaceResult[]
   /** Faces over their limit. */
   leaks: FaceResult[]
-  worst: FaceResult | undefined
   /** Per frame, the mean |Δ| of the pixels far from every face seen within a few frames. */
   background: number[]
 }
@@ -84,8 +83,7 @@ export async function checkEveryFace (dir: string, input: Buffer, output: Buffer
   }
   if (n !== inputs.length) throw new Error(`the output has ${n} frames, the input ${inputs.length}`)
   const leaks = faces.filter((f) => f.kept > (f.side >= BIG_FACE_PX ? LIMITS.big : LIMITS.any))
-  const worst = faces.reduce<FaceResult | undefined>((w, f) => w === undefined || f.kept > w.kept ? f : w, undefined)
-  return { frames: n, faces, leaks, worst, background }
+  return { frames: n, faces, leaks, background }
 }
 
 /** Mean |Δ| over the pixels outside every box grown by its own size each way; 0 when none are left. */
@@ -103,7 +101,7 @@ function backgroundChange (a: Grey, b: Grey, width: number, height: number, boxe
 
 /** One line for the test output: faces checked, the worst, frames. */
 export function summary (name: string, r: ClipReport): string {
-  const w = r.worst
+  const w = r.faces.reduce<FaceResult | undefined>((worst, f) => worst === undefined || f.kept > worst.kept ? f : worst, undefined)
   const bg = Math.max(0, ...r.background)
   return `clip ${name}: ${r.frames} frames, ${r.faces.length} faces checked, ${r.leaks.length} over the limit; worst face ${w === undefined ? '-' : `${(w.kept * 100).toFixed(0)} % kept (frame ${w.frame}, ${w.side} px, ${JSON.stringify(w.box)})`}; background worst mean |Δ| ${bg.toFixed(2)}`
 }

@@ -11,7 +11,10 @@ const SEED = join(import.meta.dirname, '../../../shared/fixtures/seed_test.jpg')
 export const SCENE_SIZE = { width: 640, height: 360 }
 export const SCENE_FPS = 25
 
-interface Canvas { data: Buffer, width: number, height: number }
+/** The fixture photo's two faces, in its own pixels (the detector's boxes for it). */
+const SEED_FACES: Array<[number, number, number, number]> = [[232, 170, 622, 697], [1045, 241, 1466, 801]]
+
+interface Canvas { data: Buffer, width: number, height: number, /** every face on the canvas, in its pixels */ faces: Array<[number, number, number, number]> }
 /** A view of the canvas: its top-left corner and width (the height keeps 16:9). */
 interface View { x: number, y: number, width: number }
 
@@ -22,7 +25,9 @@ async function mosaic (scale: number, cols: number, rows: number): Promise<Canva
   const composite = []
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) composite.push({ input: tile.data, raw: { width, height, channels: 3 as const }, left: c * width, top: r * height })
   const data = await sharp({ create: { width: width * cols, height: height * rows, channels: 3, background: '#808080' } }).composite(composite).removeAlpha().raw().toBuffer()
-  return { data, width: width * cols, height: height * rows }
+  const k = width / 1634
+  const faces = composite.flatMap(({ left, top }) => SEED_FACES.map(([x1, y1, x2, y2]): [number, number, number, number] => [left + x1 * k, top + y1 * k, left + x2 * k, top + y2 * k]))
+  return { data, width: width * cols, height: height * rows, faces }
 }
 
 const between = (a: View, b: View, f: number): View => ({ x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f, width: a.width + (b.width - a.width) * f })
@@ -43,6 +48,21 @@ export async function sceneViews (): Promise<{ frames: Array<{ canvas: Canvas, v
   // Hard cut to a crowd of small faces (30–45 px), panned slowly.
   for (let i = 0; i < 45; i++) frames.push({ canvas: crowd, view: between({ x: 100, y: 80, width: 960 }, { x: 600, y: 400, width: 960 }, i / 44) })
   return { frames, cut }
+}
+
+/**
+ * Where each face of the frame's canvas is in the frame (in the canvas's face order, so index i is
+ * the same face in every frame of a scene), clipped to it; null where it is out of the frame.
+ */
+export function truthIn ({ canvas, view }: { canvas: Canvas, view: View }): Array<[number, number, number, number] | null> {
+  const k = SCENE_SIZE.width / view.width
+  return canvas.faces.map(([x1, y1, x2, y2]) => {
+    const box: [number, number, number, number] = [
+      Math.max(0, (x1 - view.x) * k), Math.max(0, (y1 - view.y) * k),
+      Math.min(SCENE_SIZE.width, (x2 - view.x) * k), Math.min(SCENE_SIZE.height, (y2 - view.y) * k)
+    ]
+    return box[2] > box[0] && box[3] > box[1] ? box : null
+  })
 }
 
 async function render ({ canvas, view }: { canvas: Canvas, view: View }): Promise<Buffer> {

@@ -12,10 +12,10 @@ import { blurrerVideoStage } from '@faceblur/blurrer'
 import { namesFor, workKeys, type Box, type VideoEncodedV1, type VideoFacesV1 } from '@faceblur/contracts'
 import { loadEnvConfig, SharedEnv, storeFromConfig } from '@faceblur/service-kit'
 import { createFfmpeg } from '@faceblur/video'
-import { detailEnergy, gray } from '../support/pixels.js'
+import { detailEnergy, gray, iou } from '../support/pixels.js'
 import { openServiceDetector } from '../support/detector.js'
-import { checkEveryFace, expectBlurred } from '../support/face-check.js'
-import { makeScenes } from '../support/scenes.js'
+import { checkEveryFace, expectBlurred, type FaceResult } from '../support/face-check.js'
+import { makeScenes, sceneViews, truthIn } from '../support/scenes.js'
 import { frameAt, makeClip } from '../support/video.js'
 
 const store = storeFromConfig(loadEnvConfig(SharedEnv, process.env))
@@ -94,8 +94,26 @@ t.test('a face missed in one frame while the camera pans fast is blurred where i
     frames.push((await detector.detectFrame({ rgb, width, height })).faces.map((f) => f.box))
   }
   t.ok(frames[MISSED]!.length >= 6, `the detector finds ${frames[MISSED]!.length} faces in frame ${MISSED}, then they are taken away`)
+  // A face the detector sees in that frame alone (one entering at a corner, say) cannot be carried
+  // there from anywhere: only faces it also finds within the window are the carry's to cover. Which
+  // face is which comes from the scene itself (where each face of the mosaic is in every frame).
+  const scene = (await sceneViews()).frames
+  const truthAt = (frame: number): Array<Box | null> => truthIn(scene[frame]!) as Array<Box | null>
+  const overlap = (a: Box, b: Box): number => iou(a, b)
+  const identity = (box: Box): number => truthAt(MISSED).reduce((best, truth, i) => truth !== null && overlap(box, truth) > (best < 0 ? 0.3 : overlap(box, truthAt(MISSED)[best]!)) ? i : best, -1)
+  const seenNearby = (box: Box): boolean => {
+    const i = identity(box)
+    return i >= 0 && [-2, -1, 1, 2].some((d) => {
+      const truth = truthAt(MISSED + d)[i]
+      return truth != null && frames[MISSED + d]!.some((found) => overlap(found, truth) >= 0.3)
+    })
+  }
+  const alone = frames[MISSED]!.filter((box) => !seenNearby(box))
+  t.ok(alone.length <= 2, `${alone.length} of them seen in frame ${MISSED} only: ${JSON.stringify(alone)}`)
   const carried = await checkEveryFace(dir, clip, await blurWithGap(clip, frames, 2, true), { width, height }, detector)
-  expectBlurred(t, 'fast pan, window 2, frame 12 missed', carried)
+  const seenOnlyThen = (f: FaceResult): boolean => f.frame === MISSED && alone.some((b) => b.every((v, i) => v === f.box[i]))
+  expectBlurred(t, 'fast pan, window 2, frame 12 missed', { ...carried, faces: carried.faces.filter((f) => !seenOnlyThen(f)), leaks: carried.leaks.filter((f) => !seenOnlyThen(f)) })
+  t.ok(carried.faces.filter((f) => f.frame === MISSED && !seenOnlyThen(f)).length >= 5, 'at least 5 faces of that frame were carried there and checked')
   const bare = await checkEveryFace(dir, clip, await blurWithGap(clip, frames, 0, true), { width, height }, detector)
   const exposed = bare.faces.filter((f) => f.frame === MISSED && f.kept > 0.5).length
   t.ok(exposed >= 3, `window 0: ${exposed} faces of frame ${MISSED} keep their detail, so the test can fail`)

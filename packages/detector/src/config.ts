@@ -8,7 +8,7 @@ export const DetectorEnv = {
   ...StageEnv,
   ...VideoToolsEnv,
   FACEBLUR_MODEL_PATH: Type.String({ minLength: 1, description: 'the model\'s ONNX file (`node models/fetch.mjs [model]` prints the cached one)' }),
-  FACEBLUR_MODEL: Type.Union(MODEL_NAMES.map((name) => Type.Literal(name)), { default: 'yolov8n-face', description: 'which face model the file is: its input layout, decode and licence' }),
+  FACEBLUR_MODEL: Type.Union(MODEL_NAMES.map((name) => Type.Literal(name)), { default: 'yunet-n', description: 'which face model the file is: its input layout, decode and licence' }),
   FACEBLUR_EXECUTION_PROVIDER: Type.Union([Type.Literal('auto'), Type.Literal('cpu'), Type.Literal('cuda')], { default: 'auto' }),
   FACEBLUR_ORT_WORKERS: Type.Integer({ default: 0, minimum: 0, maximum: 64, description: 'inference worker threads on CPU, each with its own session (0 = one per core)' }),
   FACEBLUR_ORT_THREADS: Type.Integer({ default: 1, minimum: 1, maximum: 64, description: 'onnxruntime intra-op threads per model run (per worker on CPU)' }),

@@ -1,4 +1,4 @@
-// The real model on real images: needs FACEBLUR_MODEL_PATH (set by `npm test`).
+// YOLOv8n-face on real images: needs FACEBLUR_YOLO_MODEL_PATH (set by `npm test`).
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -6,8 +6,8 @@ import t from 'tap'
 import { createDetector } from '../src/detector.js'
 import { openModel } from '../src/onnx-session.js'
 
-const modelPath = process.env.FACEBLUR_MODEL_PATH
-if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set: run the tests with `npm test`')
+const modelPath = process.env.FACEBLUR_YOLO_MODEL_PATH
+if (modelPath === undefined) throw new Error('FACEBLUR_YOLO_MODEL_PATH is not set: run the tests with `npm test`')
 
 const session = await openModel(modelPath, 'cpu')
 const detector = createDetector(session, 'yolov8n-face', { confidence: 0.25, iou: 0.45, maxPixels: 64_000_000 })

@@ -12,9 +12,9 @@ import { openModelPool } from '../src/model-pool.js'
 import { makeCrowd } from './support/crowd.js'
 import { boxIou, makeMosaic } from './support/mosaic.js'
 
-const fp32Path = process.env.FACEBLUR_MODEL_PATH
+const fp32Path = process.env.FACEBLUR_YOLO_MODEL_PATH
 const int8Path = process.env.FACEBLUR_INT8_MODEL_PATH
-if (fp32Path === undefined || int8Path === undefined) throw new Error('FACEBLUR_MODEL_PATH and FACEBLUR_INT8_MODEL_PATH must be set: run the tests with `npm test`')
+if (fp32Path === undefined || int8Path === undefined) throw new Error('FACEBLUR_YOLO_MODEL_PATH and FACEBLUR_INT8_MODEL_PATH must be set: run the tests with `npm test`')
 
 // The service's defaults: one pass up to 1920 px, the tile pyramid above.
 const options = { confidence: 0.25, iou: 0.45, maxPixels: 64_000_000, tiling: { above: 1920, size: 960, overlap: 0.25 } }

@@ -7,8 +7,8 @@ import { prepare, square } from '../src/image.js'
 import { openModelPool } from '../src/model-pool.js'
 import { openModel } from '../src/onnx-session.js'
 
-const modelPath = process.env.FACEBLUR_MODEL_PATH
-if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set: run the tests with `npm test`')
+const modelPath = process.env.FACEBLUR_YOLO_MODEL_PATH
+if (modelPath === undefined) throw new Error('FACEBLUR_YOLO_MODEL_PATH is not set: run the tests with `npm test`')
 const seed = readFileSync(join(import.meta.dirname, '../../../../shared/fixtures/seed_test.jpg'))
 const [local, pool] = await Promise.all([openModel(modelPath, 'cpu'), openModelPool(modelPath, { workers: 2, threads: 1, soloThreads: 0 })])
 t.teardown(async () => { await Promise.all([local.release(), pool.release()]) })

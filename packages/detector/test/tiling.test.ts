@@ -6,8 +6,8 @@ import { iou } from '../src/postprocess.js'
 import { makeCrowd } from './support/crowd.js'
 import { facesFound, makeMosaic } from './support/mosaic.js'
 
-const modelPath = process.env.FACEBLUR_MODEL_PATH
-if (modelPath === undefined) throw new Error('FACEBLUR_MODEL_PATH is not set: run the tests with `npm test`')
+const modelPath = process.env.FACEBLUR_YOLO_MODEL_PATH
+if (modelPath === undefined) throw new Error('FACEBLUR_YOLO_MODEL_PATH is not set: run the tests with `npm test`')
 const session = await openModelPool(modelPath, { workers: 2, threads: 1, soloThreads: 0 }) // the service's CPU path
 t.teardown(() => session.release())
 const base = { confidence: 0.25, iou: 0.45, maxPixels: 64_000_000 }
