@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The newcomer's two commands, behind `npm start` and `npm test`:
+# The newcomer's two commands, behind `npm start` and `npm test`, and the benchmarks:
 #   start: install, build, fetch the model, FFmpeg, start Kafka + MinIO, run the four services
 #   test:  install, build, fetch the models, FFmpeg, start Kafka + MinIO, run every package's tests
+#   bench FILE: the same provisioning as start, then one benchmark script (`npm run bench:*`)
 # Everything heavy is cached in ${FACEBLUR_CACHE_DIR:-~/.cache/faceblur} and reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +56,7 @@ case "$FACEBLUR_MODEL" in
 esac
 export FACEBLUR_MODEL_PATH
 echo "FACEBLUR_MODEL=$FACEBLUR_MODEL FACEBLUR_MODEL_PATH=$FACEBLUR_MODEL_PATH" >&2
-if [ "${1:-}" = test ]; then
+if [ "${1:-}" = test ] || [ "${1:-}" = bench ]; then
   # The detector's tests run on each model: YOLOv8n-face (reference boxes, tiling), its INT8 export
   # against it, and YuNet-n (recall); the end-to-end tests on FACEBLUR_MODEL.
   FACEBLUR_YOLO_MODEL_PATH="$(env -u FACEBLUR_MODEL_PATH node models/fetch.mjs)"
@@ -103,8 +104,12 @@ case "${1:-}" in
     step "tests"
     pnpm exec turbo run test --concurrency=1
     ;;
+  bench)
+    step "benchmark $2 (alone on the machine, or its figures mean little)"
+    exec pnpm exec tsx "$2"
+    ;;
   *)
-    echo "usage: scripts/dev.sh start|test" >&2
+    echo "usage: scripts/dev.sh start|test|bench FILE" >&2
     exit 2
     ;;
 esac

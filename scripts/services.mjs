@@ -15,7 +15,7 @@ export const SERVICES = ['gateway', 'detector', 'blurrer', 'video']
  * Node flags per service; the Dockerfiles' CMD lines carry the same. The gateway's young
  * generation would otherwise grow to 128 MiB while its task view reads the status topic, and V8
  * keeps that committed: 16 MiB semi-spaces cost the catch-up nothing measurable and save about
- * 100 bytes of resident memory per task (`pnpm bench:view`). V8 takes it only at start.
+ * 100 bytes of resident memory per task (`npm run bench:view`). V8 takes it only at start.
  */
 export const NODE_FLAGS = { gateway: ['--max-semi-space-size=16'], detector: [], blurrer: [], video: [] }
 

@@ -1,7 +1,7 @@
 // A load test of the gateway, like the original service's locust test: concurrent clients each
 // uploading an image and polling its result, for a fixed time. Prints throughput, latency
 // percentiles and errors by status.
-//   pnpm bench:load                LOAD_CLIENTS=16 LOAD_SECONDS=30 LOAD_POLL_MS=200
+//   npm run bench:load                LOAD_CLIENTS=16 LOAD_SECONDS=30 LOAD_POLL_MS=200
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'

@@ -2,7 +2,7 @@
 // and in the same run the raw model's frames/s on that video's frames, so the ratio is visible;
 // with the CPU each process spent and the peak memory of each stage (its Node process, and the
 // largest FFmpeg it ran at once).
-//   pnpm bench:video                BENCH_VIDEO_SECONDS=60 BENCH_VIDEO_WIDTH=1920 BENCH_VIDEO_HEIGHT=1080 BENCH_VIDEO_FPS=30
+//   npm run bench:video                BENCH_VIDEO_SECONDS=60 BENCH_VIDEO_WIDTH=1920 BENCH_VIDEO_HEIGHT=1080 BENCH_VIDEO_FPS=30
 import { execFileSync } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'

@@ -3,7 +3,7 @@
 // events the pipeline publishes (per task PENDING, STARTED and a SUCCESS with one or two faces,
 // one task in a hundred left unfinished), then starts a real gateway on it and one on an empty
 // namespace, and compares them.
-//   pnpm bench:view                 VIEW_TASKS=1000000
+//   npm run bench:view                 VIEW_TASKS=1000000
 //   VIEW_REUSE=view-<stamp>.        measure again on a namespace an earlier run filled (its line starts `# filled`)
 // Prints: view: 1000000 tasks, <B> bytes/task, catch-up <S> s
 import { randomUUID } from 'node:crypto'

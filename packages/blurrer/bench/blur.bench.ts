@@ -1,5 +1,5 @@
 // ms per image against image size and face count, on the seed photo scaled up.
-//   pnpm bench:blurrer            (from the repository root; BENCH_EFFORT=fast|small, the encoder's)
+//   npm run bench:blurrer            (from the repository root; BENCH_EFFORT=fast|small, the encoder's)
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'

@@ -1,7 +1,7 @@
 // Detector speed on real photos, raw session against the whole stage, in one run. The raw rate is
 // one session in this thread with its default threads (the yardstick); the stage runs the model as
 // the service does (on CPU, a pool of one-thread workers).
-//   pnpm bench:detector        (from the repository root; BENCH_IMAGES=N for more images)
+//   npm run bench:detector        (from the repository root; BENCH_IMAGES=N for more images)
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'

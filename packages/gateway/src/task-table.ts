@@ -27,7 +27,7 @@ class Chunk {
 /**
  * The task view's storage: one record per task id, kept in typed arrays and a byte arena rather
  * than as JavaScript objects, so a million tasks cost a few hundred bytes each and give the garbage
- * collector almost nothing to trace (`pnpm bench:view` measures it).
+ * collector almost nothing to trace (`npm run bench:view` measures it).
  *
  * Records are found through an open-addressing hash index (linear probing, backward-shift
  * deletion) keyed by the id's 128 bits, hashed with a per-table random seed so ids chosen by a
