@@ -15,7 +15,7 @@ const root = join(import.meta.dirname, '../..')
 const photos = [readFileSync(join(root, '../shared/fixtures/seed_test.jpg')), readFileSync(join(root, 'e2e/fixtures/astronaut.png'))]
 
 const port = freePort()
-const services = await Promise.all([start('gateway', { PORT: String(port), FACEBLUR_MAX_BACKLOG: '100000', FACEBLUR_MAX_CONCURRENT_UPLOADS: '64' }), start('detector'), start('blurrer')])
+const services = await Promise.all([start('gateway', { PORT: String(port), FACEBLUR_MAX_BACKLOG: '100000', FACEBLUR_MAX_CONCURRENT_UPLOADS: '64', FACEBLUR_MAX_UPLOADS_PER_CLIENT: '64' }), start('detector'), start('blurrer')])
 const client = new Client(`http://127.0.0.1:${port}`)
 
 const uploadMs: number[] = []

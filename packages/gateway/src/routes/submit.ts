@@ -9,28 +9,26 @@ import { ANNOUNCED_HEADER, statusMessage } from '@faceblur/service-kit'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { checkImage } from '../image-check.js'
+import { uploadSlots } from '../upload-slots.js'
 import { blurSubmitSchema, submitSchema, videoSubmitSchema } from '../schemas.js'
 
 type Query = BlurOptions & VideoOptions
 
 /** `POST /detect_faces`, `/blur_faces` and `/blur_video`: store the upload, publish `submitted`, answer the id. */
 export const submitRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  let inFlight = 0
+  const slots = uploadSlots(app.config.FACEBLUR_MAX_CONCURRENT_UPLOADS, app.config.FACEBLUR_MAX_UPLOADS_PER_CLIENT)
 
   const submit = (kind: TaskKind) => async (request: FastifyRequest<{ Querystring: Query }>): Promise<SubmitResponse> => {
     // Admission first, before reading a byte: a full gateway or pipeline says so at once.
-    if (inFlight >= app.config.FACEBLUR_MAX_CONCURRENT_UPLOADS) {
-      throw new FaceBlurError('FB_ERR_TOO_MANY_UPLOADS', `${inFlight} uploads in progress (limit ${app.config.FACEBLUR_MAX_CONCURRENT_UPLOADS})`)
-    }
     if (app.view.unfinished >= app.config.FACEBLUR_MAX_BACKLOG) {
       throw new FaceBlurError('FB_ERR_BACKLOG_FULL', `${app.view.unfinished} tasks unfinished (limit ${app.config.FACEBLUR_MAX_BACKLOG})`)
     }
     if (!request.isMultipart()) throw new FaceBlurError('FB_ERR_UPLOAD_NOT_MULTIPART')
-    inFlight++
+    const release = slots.take(request.owner ?? request.ip)
     try {
       return kind === 'video' ? await acceptVideo(request) : await accept(kind, request)
     } finally {
-      inFlight--
+      release()
     }
   }
 
