@@ -9,7 +9,7 @@ import sharp from 'sharp'
 import t, { type Test } from 'tap'
 
 type Tap = Test
-import { codecs, uploadKey, type TaskStatusV1 } from '@faceblur/contracts'
+import { codecs, namesFor, uploadKey, type TaskStatusV1 } from '@faceblur/contracts'
 import { Client, freePort, namespace, start, type RunningService } from '../support/harness.js'
 import { skipUnlessLocal, startKafka, startMinio, stopKafka, stopMinio } from '../support/infra-control.js'
 import { connect, submitDirect } from '../support/status-watcher.js'
@@ -86,6 +86,23 @@ async function stillServing (t: Tap, fault: string): Promise<void> {
   t.equal(pipeline.statuses.get(id)?.status, 'SUCCESS', `${fault}: a new task succeeds afterwards`)
 }
 
+/** Waits, polling, until `condition` holds; fails after `withinMs`. */
+async function until (what: string, condition: () => Promise<boolean> | boolean, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not so after ${withinMs} ms`)
+    await sleep(200)
+  }
+}
+
+/** A stage's counter from its /metrics (the input topic it consumes ends with `consumes`). */
+async function stageCounter (port: number, name: string, consumes: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  const line = new RegExp(`${name}\\{consumes="[^"]*${consumes.replaceAll('.', '\\.')}"\\} (\\d+)`).exec(text)
+  if (line === null) throw new Error(`${name} for ${consumes} is not in the metrics`)
+  return Number(line[1])
+}
+
 const ready = async (port: number): Promise<number> => {
   try { return (await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(5000) })).status } catch { return 0 }
 }
@@ -107,14 +124,19 @@ t.test('a 59 MP photo beside ordinary ones: membership kept, everything done, an
     .composite(Array.from({ length: 36 }, (_, i) => ({ input: tile.data, raw: tile.info, left: (i % 6) * width, top: Math.floor(i / 6) * height })))
     .jpeg({ quality: 80 }).toBuffer()
   t.comment(`big photo: ${width * 6}×${height * 6}, ${(big.length / 1e6).toFixed(1)} MB`)
+  const rebalancesBefore = await stageCounter(health.detector, 'faceblur_stage_consumer_rebalances', 'tasks.submitted')
   const bigId = await submitDirect(pipeline, 'detect', big)
   const others = await Promise.all(Array.from({ length: 6 }, async () => await submitDirect(pipeline, 'detect', small)))
-  await settle(t, 'huge-photo', [bigId, ...others])
+  const by = await settle(t, 'huge-photo', [bigId, ...others])
+  t.equal(by.get('SUCCESS'), 1 + others.length, 'every task, the big photo and the ordinary ones, succeeds')
   t.equal(pipeline.statuses.get(bigId)?.status, 'SUCCESS', 'the big photo is detected')
   const bigResult = pipeline.statuses.get(bigId)?.result
   t.ok((bigResult?.kind === 'detect' ? bigResult.faces.length : 0) > 36, 'with its faces')
   t.equal(services.detector!.child.exitCode, null, 'the detector is still running')
   t.notOk(services.detector!.lines.some((l) => l.includes('consumer stopped; restarting')), 'its consumer never crashed')
+  const rebalances = await stageCounter(health.detector, 'faceblur_stage_consumer_rebalances', 'tasks.submitted') - rebalancesBefore
+  t.comment(`fault huge-photo: ${rebalances} rebalances of the detector's group while the 59 MP photo ran`)
+  t.equal(rebalances, 0, 'membership kept: the detector\'s group never rebalanced while the big photo ran')
 
   // The same photo under a 1 s deadline: FAILURE with its own code, and the stage moves on.
   await services.detector!.stop()
@@ -171,25 +193,40 @@ t.test('poison events: each is dead-lettered and fails its task, the stages surv
   t.equal(pipeline.statuses.get(good)?.status, 'SUCCESS', 'a good task behind the poison succeeds')
   t.same(await pipeline.store.get(`results/${victim}`), small, 'the forged key did not touch the other task\'s result')
 
-  const deadline = Date.now() + 15_000
-  while (pipeline.deadLetters.length - before < 9 && Date.now() < deadline) await sleep(200)
+  // One letter per refused event, by its topic and key: the missing object is a FAILURE, not a letter.
+  const refused = [
+    ...poison.filter(([name]) => name !== 'missing-object').map(([, key]) => `${pipeline.topics.submitted}/${key}`),
+    `${pipeline.topics.facesDetected}/${ids.blurForged}`
+  ].sort()
+  const lettersNow = (): string[] => pipeline.deadLetters.slice(before).map((l) => `${l.topic}/${l.key}`).sort()
+  try { await until('dead letters', () => lettersNow().length >= refused.length, 30_000) } catch { /* compared below */ }
   const letters = pipeline.deadLetters.slice(before)
   t.comment(`fault poison: ${poison.length + 1} poison events, ${letters.length} dead letters (largest ${Math.max(...letters.map((l) => JSON.stringify(l).length))} bytes)`)
-  t.ok(letters.length >= 9, 'every refused event has a dead letter (the missing object is a FAILURE, not a letter)')
+  t.same(lettersNow(), refused, 'every refused event has exactly one dead letter, and nothing else has one')
+  for (const [id, code] of Object.entries(expected)) {
+    if (id !== ids.missing) t.equal(letters.find((l) => l.key === id)?.code, code, `the letter of ${id} carries its task's code`)
+  }
   t.ok(letters.every((l) => JSON.stringify(l).length < 16 * 1024), 'every dead letter is bounded')
   t.ok(letters.some((l) => l.value_bytes === 200_000 && l.value_truncated), 'the NUL bytes: size kept, preview only')
 
-  // A restart must not meet the poison again (its offsets are committed).
+  // A restart must not meet the poison again (its offsets are committed): once both groups have
+  // committed everything on their input, the dead-letter topic holds no letter more.
+  const dlqSize = async (): Promise<bigint> => (await pipeline.bus.offsets(pipeline.topics.deadLetter)).reduce((n, p) => n + p.high, 0n)
+  const lettersBefore = await dlqSize()
   await services.detector!.stop()
   await services.blurrer!.stop()
   await Promise.all([startStage('detector'), startStage('blurrer')])
   await stillServing(t, 'poison+restart')
-  t.equal(pipeline.deadLetters.length - before, letters.length, 'no poison was read twice')
+  const { groups } = namesFor(namespace)
+  await until('the restarted stages read their inputs to the end', async () =>
+    await pipeline.bus.lag(groups.detector, pipeline.topics.submitted) === 0 && await pipeline.bus.lag(groups.blurrer, pipeline.topics.facesDetected) === 0, 60_000)
+  t.equal(await dlqSize(), lettersBefore, 'no poison was read twice')
 })
 
 t.test('Kafka stopped for 15 s and restarted mid-stream with 200 tasks', { skip: skipUnlessLocal }, async (t) => {
   const accepted: string[] = []
   let refused503 = 0
+  let without = 0 // 503s without Retry-After
   let kafkaDown = false
   // Clients that retry on 429/503 after Retry-After, as the API asks.
   const submitter = async (count: number): Promise<void> => {
@@ -197,7 +234,7 @@ t.test('Kafka stopped for 15 s and restarted mid-stream with 200 tasks', { skip:
       let res: Response
       try { res = await client.submit('detect', small) } catch { await sleep(500); continue }
       if (res.status === 200) { accepted.push((await res.json() as { task_id: string }).task_id); i++; continue }
-      if (res.status === 503) refused503++
+      if (res.status === 503) { refused503++; if (res.headers.get('retry-after') === null) without++ }
       await res.body?.cancel()
       if (res.status !== 503 && res.status !== 429) throw new Error(`submit answered ${res.status}`)
       await sleep(kafkaDown ? 1000 : 200)
@@ -219,7 +256,10 @@ t.test('Kafka stopped for 15 s and restarted mid-stream with 200 tasks', { skip:
   kafkaDown = false
   await submitting
   t.comment(`fault kafka-restart: ${refused503} submissions answered 503 while Kafka was away`)
-  await settle(t, 'kafka-restart', accepted, 120_000)
+  t.ok(refused503 > 0, 'submissions while Kafka is away are answered 503')
+  t.equal(without, 0, 'every 503 carries Retry-After')
+  const by = await settle(t, 'kafka-restart', accepted, 120_000)
+  t.equal(by.get('SUCCESS'), accepted.length, 'every accepted task succeeds')
   t.ok(await waitForReady(health.detector, 200, 60_000) >= 0, 'the detector is ready again')
   t.ok(await waitForReady(health.blurrer, 200, 60_000) >= 0, 'the blurrer is ready again')
   const metrics = await (await fetch(`http://127.0.0.1:${health.detector}/metrics`)).text()
