@@ -200,8 +200,9 @@ t.test('10,000 small files without --wait: all produced, bounded memory, resumab
   const submittedEvents = await count(topics.submitted)
   t.ok(submittedEvents >= N && submittedEvents < N * 1.01, `${submittedEvents} submitted events for ${N} files (a retried send may repeat one)`)
   t.equal(await distinct(topics.submitted, submittedEvents), N, `${N} tasks on the submitted topic`)
-  const statusEvents = await count(topics.status)
-  t.equal(await distinct(topics.status, statusEvents), N, `${N} tasks with a PENDING status`)
+  // No stage runs in this namespace, so nothing creates its status topic unless the CLI wrote to it.
+  const statusEvents = await bus.ready([topics.status]) ? await count(topics.status) : 0
+  t.equal(statusEvents, 0, 'no status event: producers write `submitted` only (a detector announces what it takes)')
   t.equal((await readFile(join(input, '.faceblur-state.jsonl'), 'utf8')).trim().split('\n').length, N, 'one state line per file')
   t.equal((await readdir(input)).length, N / 100 + 1, 'the tree plus the state file')
 

@@ -227,14 +227,11 @@ export async function runSubmit (args: SubmitArgs, deps: SubmitDeps): Promise<Su
       ...(args.blur === undefined ? {} : { options: { blur: args.blur } }),
       submitted_at: at
     }
-    // PENDING first, as the gateway does: a gateway answers polls for the task at once.
-    const pending: TaskStatusV1 = { task_id: taskId, kind: args.kind, status: 'PENDING', stage: 'gateway', at }
+    // `submitted` only, as every bulk producer (DESIGN): the detector that takes the task announces
+    // its PENDING, the one status writer for tasks that did not come through a gateway.
     if (args.wait) follow(taskId, t) // before producing: its statuses may come back at once
     try {
-      await Promise.all([
-        batcher.add({ topic: deps.topics.status, key: taskId, value: codecs.taskStatus.encode(pending) }),
-        batcher.add({ topic: deps.topics.submitted, key: taskId, value: codecs.taskSubmitted.encode(submitted) })
-      ])
+      await batcher.add({ topic: deps.topics.submitted, key: taskId, value: codecs.taskSubmitted.encode(submitted) })
     } catch (err) {
       if (args.wait) { waiting.delete(taskId); following.total-- }
       fail({ path: file.relative, code: isFaceBlurError(err) ? err.code : 'FB_ERR_BUS_UNAVAILABLE', message: messageOf(err) })
