@@ -67,7 +67,18 @@ export async function superviseConsumer (kafka: Kafka, log: Logger, options: Con
   const watchdog = setInterval(() => { replaceIfStalled(s) }, 5000)
   watchdog.unref()
 
-  await launch(s)
+  try {
+    await launch(s)
+  } catch (err) {
+    // Nobody holds a subscription that never started: nothing may relaunch it behind the caller's back.
+    s.stopped = true
+    clearInterval(watchdog)
+    if (s.current !== undefined) {
+      s.consumers.delete(s.current)
+      await s.current.disconnect().catch(() => {}) // it failed already; its own error is the one to report
+    }
+    throw err
+  }
   await joinedOnce
   return {
     health: () => healthOf(s),
