@@ -24,7 +24,9 @@ export const NODE_FLAGS = { gateway: ['--max-semi-space-size=16'], detector: [],
  * rejects if it exits first. `onLine` sees every stdout line (JSON logs).
  */
 export function startService (name, { env = {}, readyLine, onLine, stdio = 'pipe', timeoutMs = 60_000 } = {}) {
-  const child = spawn(process.execPath, [...NODE_FLAGS[name], join(repo, 'packages', name, 'dist', 'main.js')], {
+  // FACEBLUR_CPU_PROFILE_DIR: each service writes a V8 CPU profile there when it exits (where a bench's CPU went).
+  const profile = process.env.FACEBLUR_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FACEBLUR_CPU_PROFILE_DIR}`, `--cpu-prof-name=${name}-\${pid}.cpuprofile`] : []
+  const child = spawn(process.execPath, [...NODE_FLAGS[name], ...profile, join(repo, 'packages', name, 'dist', 'main.js')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

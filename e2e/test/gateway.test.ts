@@ -119,7 +119,8 @@ t.test('WebSocket: current state first, every transition, several tasks, unknown
   const final = await sock.next((m) => m.task_id === before && m.status === 'SUCCESS')
   const seen = sock.messages.filter((m) => m.task_id === before).map((m) => `${m.status}/${m.stage}`)
   t.equal(sock.messages.find((m) => m.task_id === before)?.type, 'status', 'the first message is the current state')
-  t.ok(seen.at(-1) === 'SUCCESS/blurrer' && seen.includes('STARTED/blurrer'), `transitions as they happened: ${seen.join(' → ')}`)
+  t.ok(seen.at(-1) === 'SUCCESS/blurrer' && seen.includes('STARTED/detector'), `transitions as they happened: ${seen.join(' → ')}`)
+  t.notOk(seen.includes('STARTED/blurrer'), 'the blurrer adds no second STARTED')
   t.equal(final.result_url, `/results/${before}`, 'a blur ends with a link to the image')
 
   // Subscribed after completion: one message, the final state with the same result as a poll.

@@ -13,6 +13,9 @@ export function blurrerStage (deps: { store: ObjectStore, options: BlurrerStageO
     group: 'blurrer',
     codec: codecs.facesDetected,
     accepts: (event) => event.kind === 'blur',
+    // The detector started the task: a second STARTED would change nothing a client sees, and cost
+    // a Kafka message on every blur.
+    startsTask: false,
     async process (event, { source }) {
       const policy: BlurPolicy = { ...options.defaults, ...event.options?.blur }
       const blurred = await blurFaces(source, event.faces.map((f) => f.box), policy, options.maxPixels, options.effort)

@@ -41,7 +41,7 @@ export interface StageDefinition<T extends StageEvent> {
   accepts?: (event: T) => boolean
   /** The entry stage announces (`PENDING`) tasks whose producer did not (bulk producers write `submitted` only). */
   announces?: boolean
-  /** Whether an event starts its task (`STARTED`); false for a video's segments, whose task is already running. Default true. */
+  /** Whether an event starts its task (`STARTED`); false where an earlier stage started it (a blur's faces, a video's segments). Default true. */
   startsTask?: boolean
   /** Whether the kernel reads the source into `ctx.source`; false for media a stage streams from the store itself. Default true. */
   readsSource?: boolean
