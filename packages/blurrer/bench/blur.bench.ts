@@ -6,6 +6,7 @@ import sharp from 'sharp'
 import type { Box } from '@faceblur/contracts'
 import { blurFaces, type BlurPolicy, type EncodeEffort } from '../src/blur.js'
 
+
 const seed = readFileSync(join(import.meta.dirname, '../../../../shared/fixtures/seed_test.jpg'))
 const SIZES_MP = [1, 12, 24]
 const FACE_COUNTS = [1, 10, 100]
@@ -38,11 +39,11 @@ for (const mp of SIZES_MP) {
   const row = [`${mp} MP`]
   for (const faces of FACE_COUNTS) {
     const boxes = grid(width, height, faces)
-    await blurFaces(image, boxes, policy, 100e6, EFFORT) // warm-up
+    await blurFaces(image, 'jpeg', boxes, policy, 100e6, EFFORT) // warm-up
     const times: number[] = []
     for (let i = 0; i < RUNS; i++) {
       const t0 = performance.now()
-      await blurFaces(image, boxes, policy, 100e6, EFFORT)
+      await blurFaces(image, 'jpeg', boxes, policy, 100e6, EFFORT)
       times.push(performance.now() - t0)
     }
     row.push(median(times).toFixed(0))

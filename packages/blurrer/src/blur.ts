@@ -1,7 +1,7 @@
 // Where the blurrer touches sharp: decode upright once, anonymise every face region, composite
 // them in the raw pixels, and re-encode once in the input's format with no metadata at all.
 import sharp from 'sharp'
-import { FaceBlurError, IMAGE_FORMATS, isImageFormat, type BlurMode, type BlurShape, type Box, type ImageFormat } from '@faceblur/contracts'
+import { FaceBlurError, IMAGE_FORMATS, type BlurMode, type BlurShape, type Box, type ImageFormat } from '@faceblur/contracts'
 import { SMOOTHING_SIZE, cellSide, enlargeInto, faceArea, overlaps, reducedSize, smoothingSigma, solidFill, type FaceArea, type Small } from './geometry.js'
 
 export type { BlurMode, BlurShape }
@@ -100,15 +100,13 @@ export async function blurFrame (rgb: Buffer, width: number, height: number, box
 }
 
 /**
- * Blurs every face in `encoded` according to `policy`. The output has the input's format and
- * upright dimensions, alpha intact, and no EXIF, GPS, ICC thumbnails or other metadata.
+ * Blurs every face in `encoded` according to `policy`. The output has the input's format (`format`,
+ * as the task records it: the image is not probed again; PNG when unknown) and upright dimensions,
+ * alpha intact, and no EXIF, GPS, ICC thumbnails or other metadata.
  */
-export async function blurFaces (encoded: Buffer, boxes: readonly Box[], policy: BlurPolicy, maxPixels: number, effort: EncodeEffort = 'fast'): Promise<BlurredImage> {
+export async function blurFaces (encoded: Buffer, format: ImageFormat | undefined, boxes: readonly Box[], policy: BlurPolicy, maxPixels: number, effort: EncodeEffort = 'fast'): Promise<BlurredImage> {
   let img: Raw
-  let format: string
   try {
-    const meta = await sharp(encoded, { limitInputPixels: maxPixels }).metadata()
-    format = meta.format ?? 'unknown'
     const { data, info } = await sharp(encoded, { limitInputPixels: maxPixels, failOn: 'error' })
       .rotate() // upright first: boxes refer to the upright image
       .raw()
@@ -117,7 +115,7 @@ export async function blurFaces (encoded: Buffer, boxes: readonly Box[], policy:
   } catch (err) {
     throw decodeError(err)
   }
-  const outputFormat: ImageFormat = isImageFormat(format) ? format : 'png'
+  const outputFormat: ImageFormat = format ?? 'png'
   const output = { format: outputFormat, contentType: IMAGE_FORMATS[outputFormat].contentType, options: ENCODER_OPTIONS[effort][outputFormat] }
 
   await anonymiseFaces(img, boxes, policy)

@@ -1,4 +1,4 @@
-import { codecs, resultKey, type FacesDetectedV1 } from '@faceblur/contracts'
+import { codecs, imageFormatOf, resultKey, type FacesDetectedV1 } from '@faceblur/contracts'
 import { removeOriginal, type ObjectStore, type StageDefinition } from '@faceblur/service-kit'
 import { blurFaces, type BlurPolicy, type EncodeEffort } from './blur.js'
 
@@ -18,7 +18,7 @@ export function blurrerStage (deps: { store: ObjectStore, options: BlurrerStageO
     startsTask: false,
     async process (event, { source }) {
       const policy: BlurPolicy = { ...options.defaults, ...event.options?.blur }
-      const blurred = await blurFaces(source, event.faces.map((f) => f.box), policy, options.maxPixels, options.effort)
+      const blurred = await blurFaces(source, imageFormatOf(event.source.content_type), event.faces.map((f) => f.box), policy, options.maxPixels, options.effort)
       const key = resultKey(event.task_id)
       await store.put(key, blurred.data, blurred.contentType)
       return {

@@ -3,9 +3,12 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import t from 'tap'
-import type { Box } from '@faceblur/contracts'
+import type { Box, ImageFormat } from '@faceblur/contracts'
 import { BLUR_MODES, BLUR_SHAPES } from '@faceblur/contracts'
 import { blurFaces } from '../src/blur.js'
+
+/** The image's format, as the gateway records it with the task (blurFaces does not probe it). */
+const formatOf = async (image: Buffer): Promise<ImageFormat> => (await sharp(image).metadata()).format as ImageFormat
 
 const seed = readFileSync(join(import.meta.dirname, '../../../../shared/fixtures/seed_test.jpg'))
 // Boxes the detector gives for the seed image.
@@ -44,7 +47,7 @@ const original = await grey(seed)
 for (const mode of BLUR_MODES) {
   for (const shape of BLUR_SHAPES) {
     t.test(`${mode} ${shape}: faces lose their detail, the background stays`, async (t) => {
-      const out = await blurFaces(seed, FACES, { mode, shape, padding: 0.2 }, MAX_PIXELS)
+      const out = await blurFaces(seed, await formatOf(seed), FACES, { mode, shape, padding: 0.2 }, MAX_PIXELS)
       t.equal(out.contentType, 'image/jpeg')
       t.same([out.width, out.height], [1634, 1000])
       const blurred = await grey(out.data)
@@ -61,14 +64,14 @@ for (const mode of BLUR_MODES) {
 }
 
 t.test('no faces: re-encoded without metadata, otherwise the same picture', async (t) => {
-  const out = await blurFaces(seed, [], { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS)
+  const out = await blurFaces(seed, await formatOf(seed), [], { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS)
   const diff = stats(original, await grey(out.data), [0, 0, 1634, 1000]).diff
   t.ok(diff < 2, `mean |Δ| ${diff.toFixed(2)}`)
 })
 
 t.test('PNG keeps its format and its alpha channel', async (t) => {
   const withAlpha = await sharp(seed).ensureAlpha(0.5).png().toBuffer()
-  const out = await blurFaces(withAlpha, FACES, { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS)
+  const out = await blurFaces(withAlpha, await formatOf(withAlpha), FACES, { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS)
   t.equal(out.contentType, 'image/png')
   const meta = await sharp(out.data).metadata()
   t.equal(meta.hasAlpha, true)
@@ -91,7 +94,7 @@ t.test('EXIF with GPS and orientation: the output is upright and carries no meta
   t.ok(inMeta.exif !== undefined && inMeta.orientation === 8, 'the fixture really carries EXIF and orientation')
   t.ok(inMeta.exif?.includes('GPS') === true || inMeta.exif?.includes('Serial 12345') === true, 'and camera tags')
 
-  const out = await blurFaces(tagged, FACES, { mode: 'gaussian', shape: 'rectangle', padding: 0.2 }, MAX_PIXELS)
+  const out = await blurFaces(tagged, await formatOf(tagged), FACES, { mode: 'gaussian', shape: 'rectangle', padding: 0.2 }, MAX_PIXELS)
   const meta = await sharp(out.data).metadata()
   t.same([meta.width, meta.height], [1634, 1000], 'upright')
   t.equal(meta.exif, undefined, 'no EXIF')
@@ -104,13 +107,13 @@ t.test('EXIF with GPS and orientation: the output is upright and carries no meta
 })
 
 t.test('a broken image is a coded, non-retriable error', async (t) => {
-  await t.rejects(blurFaces(seed.subarray(0, 4000), FACES, { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS),
+  await t.rejects(blurFaces(seed.subarray(0, 4000), 'jpeg', FACES, { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS),
     { code: 'FB_ERR_IMAGE_UNDECODABLE', retriable: false })
 })
 
 t.test('overlapping faces are all blurred (the later ellipse does not restore the earlier blur)', async (t) => {
   const overlapping: Box[] = [[232, 170, 622, 697], [400, 300, 800, 800]]
-  const out = await blurFaces(seed, overlapping, { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS)
+  const out = await blurFaces(seed, await formatOf(seed), overlapping, { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS)
   const blurred = await grey(out.data)
   for (const face of overlapping) {
     const before = stats(original, blurred, core(face))
@@ -124,8 +127,8 @@ t.test("encode effort changes only the bytes, never the pixels (JPEG's Huffman p
   const policy = { mode: 'gaussian', shape: 'ellipse', padding: 0.2 } as const
   const scaled = FACES.map((b) => b.map((v) => Math.round(v * 600 / 1634)) as Box)
   for (const [name, input, boxes] of [['jpeg', seed, FACES], ['png', png, scaled]] as const) {
-    const fast = await blurFaces(input, boxes, policy, MAX_PIXELS, 'fast')
-    const small = await blurFaces(input, boxes, policy, MAX_PIXELS, 'small')
+    const fast = await blurFaces(input, await formatOf(input), boxes, policy, MAX_PIXELS, 'fast')
+    const small = await blurFaces(input, await formatOf(input), boxes, policy, MAX_PIXELS, 'small')
     t.equal(fast.format, name)
     t.equal(small.format, name)
     const [a, b] = await Promise.all([fast, small].map(async (o) => await sharp(o.data).raw().toBuffer()))
@@ -147,7 +150,7 @@ t.test('faces cut by all four edges of a photo are blurred up to the edges', asy
   ])).filter(([x1, y1, x2, y2]) => x2 > x1 && y2 > y1)
   const cut = { left: boxes.filter((b) => b[0] === 0).length, top: boxes.filter((b) => b[1] === 0).length, right: boxes.filter((b) => b[2] === crop.width).length, bottom: boxes.filter((b) => b[3] === crop.height).length }
   t.ok(Object.values(cut).every((n) => n > 0), `faces cut by every edge: ${JSON.stringify(cut)}`)
-  const out = await blurFaces(mosaic, boxes, { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS)
+  const out = await blurFaces(mosaic, await formatOf(mosaic), boxes, { mode: 'gaussian', shape: 'ellipse', padding: 0.2 }, MAX_PIXELS)
   const [before, after] = await Promise.all([grey(mosaic), grey(out.data)])
   // Mean |horizontal gradient| in the middle half of the box, as the video checks measure it.
   const detail = (img: { data: Buffer, width: number }, [x1, y1, x2, y2]: Box): number => {

@@ -17,6 +17,9 @@ export type ImageFormat = keyof typeof IMAGE_FORMATS
 
 export const isImageFormat = (name: string | undefined): name is ImageFormat => name !== undefined && Object.hasOwn(IMAGE_FORMATS, name)
 export const IMAGE_CONTENT_TYPES: readonly string[] = Object.values(IMAGE_FORMATS).map((f) => f.contentType)
+/** The format whose content type this is (as the gateway and the CLI record it from the bytes), if any. */
+export const imageFormatOf = (contentType: string): ImageFormat | undefined =>
+  (Object.keys(IMAGE_FORMATS) as ImageFormat[]).find((f) => IMAGE_FORMATS[f].contentType === contentType)
 
 /** How a face is made unrecognisable, and the shape of the region. */
 export const BLUR_MODES = ['gaussian', 'pixelate', 'solid'] as const
