@@ -69,7 +69,11 @@ function letterboxed (image: sharp.Sharp, geometry: Letterbox): sharp.Sharp {
  * CMYK and 16-bit inputs all come out as 3 × 8 bits).
  */
 export async function prepare (input: Buffer, shape: InputShape, maxPixels: number): Promise<PreparedImage> {
-  const { width, height } = await uprightSize(input, maxPixels)
+  return await prepareSized(input, await uprightSize(input, maxPixels), shape, maxPixels)
+}
+
+/** `prepare` for an image whose upright size is known already (its header is read once). */
+async function prepareSized (input: Buffer, { width, height }: { width: number, height: number }, shape: InputShape, maxPixels: number): Promise<PreparedImage> {
   const geometry = geometryFor(width, height, shape)
   try {
     const rgb = await letterboxed(sharp(input, { limitInputPixels: maxPixels, failOn: 'error' }).rotate(), geometry)
@@ -113,7 +117,7 @@ export async function prepareFrameViews (raw: Buffer, width: number, height: num
 export async function prepareViews (input: Buffer, shape: InputShape, maxPixels: number, tiling: TilingOptions | undefined): Promise<View[]> {
   const { width, height } = await uprightSize(input, maxPixels)
   const tiles = tiling === undefined ? [] : tilePyramid(width, height, tiling)
-  if (tiles.length === 0) return [await prepare(input, shape, maxPixels)]
+  if (tiles.length === 0) return [await prepareSized(input, { width, height }, shape, maxPixels)]
   let raw: Buffer
   try {
     raw = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error' })
