@@ -5,6 +5,7 @@ import t from 'tap'
 import { chromium, type Browser } from 'playwright-core'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { BLUR_MODES, BLUR_SHAPES } from '@faceblur/contracts'
 import { freePort, start, type RunningService } from '../support/harness.js'
 import { makeClip } from '../support/video.js'
 
@@ -35,6 +36,10 @@ t.test('blur: drop in a photo, watch it live, see before and after', async (t) =
   page.on('pageerror', (err) => errors.push(err.message))
   await page.goto(`http://127.0.0.1:${port}/`)
   t.equal(await page.title(), 'FaceBlur')
+  await page.waitForSelector('select[name=shape] option', { state: 'attached' })
+  const choices = async (name: string): Promise<string[]> => await page.$$eval(`select[name=${name}] option`, (os) => os.map((o) => (o as unknown as { value: string }).value))
+  t.same(await choices('mode'), [...BLUR_MODES], 'the blur modes, from the API\'s description (the contracts)')
+  t.same(await choices('shape'), [...BLUR_SHAPES], 'the shapes, likewise')
   await page.setInputFiles('#file', seedPath)
   await page.check('input[name=kind][value=blur]')
   await page.click('#go')

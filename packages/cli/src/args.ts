@@ -41,7 +41,7 @@ put in the bucket as uploads/{task_id} and announced on faceblur.tasks.submitted
   --wait                   follow faceblur.tasks.status until every task is SUCCESS or FAILURE
   --out DIR                with --wait, write the results there, mirroring <dir>: blurred images
                            under the same names, detections as <name>.json. Holds the state file.
-  --mode gaussian|pixelate|solid, --shape ellipse|rectangle, --padding 0..1
+  --mode ${BLUR_MODES.join('|')}, --shape ${BLUR_SHAPES.join('|')}, --padding 0..1
                            blur options (default: the blurrer's configuration)
   --state FILE             resume state (default: .faceblur-state.jsonl in --out, else in <dir>)
   --retry-failed           submit again the files whose task failed in an earlier run

@@ -15,6 +15,18 @@ form.addEventListener('change', () => { $('blur-options').disabled = form.kind.v
 
 const ROUTES = { blur: 'blur_faces', detect: 'detect_faces', video: 'blur_video' }
 
+// The blur modes and shapes, from the API's own description (built from the contracts), first the default.
+async function fillBlurOptions () {
+  const spec = await (await fetch('/docs/json')).json()
+  for (const param of spec.paths['/blur_faces'].post.parameters) {
+    const select = form.elements[param.name]
+    if (param.in !== 'query' || !(select instanceof HTMLSelectElement)) continue
+    const values = param.schema.anyOf.flatMap((choice) => choice.enum)
+    select.replaceChildren(...values.map((value) => new Option(value[0].toUpperCase() + value.slice(1), value)))
+  }
+}
+const blurOptions = fillBlurOptions().catch((err) => fail(`Could not read the API's blur options: ${err.message}`))
+
 function say (text) {
   const li = document.createElement('li')
   li.textContent = text
@@ -38,6 +50,7 @@ form.addEventListener('submit', async (e) => {
   const kind = form.kind.value
   const key = form.key.value.trim()
   const headers = key ? { 'x-api-key': key } : {}
+  if (kind !== 'detect') await blurOptions
   const query = kind === 'detect' ? '' : `?mode=${form.mode.value}&shape=${form.shape.value}`
   const body = new FormData()
   body.append('file', file)
