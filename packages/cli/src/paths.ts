@@ -10,26 +10,6 @@ export const isImagePath = (name: string): boolean => BY_EXTENSION.has(extname(n
 
 export const contentTypeFromExtension = (name: string): string | undefined => BY_EXTENSION.get(extname(name).toLowerCase())
 
-const ascii = (bytes: Uint8Array, start: number, end: number): string => String.fromCharCode(...bytes.subarray(start, end))
-
-/**
- * The content type from the file's first bytes (the pipeline judges images by their bytes too),
- * or undefined when they are no format the pipeline takes.
- */
-export function sniffContentType (bytes: Uint8Array): string | undefined {
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg'
-  if (bytes.length >= 8 && ascii(bytes, 0, 8) === '\x89PNG\r\n\x1a\n') return 'image/png'
-  if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return 'image/webp'
-  if (bytes.length >= 6 && /^GIF8[79]a$/.test(ascii(bytes, 0, 6))) return 'image/gif'
-  if (bytes.length >= 4 && (ascii(bytes, 0, 4) === 'II*\0' || ascii(bytes, 0, 4) === 'MM\0*')) return 'image/tiff'
-  if (bytes.length >= 12 && ascii(bytes, 4, 8) === 'ftyp') {
-    const brand = ascii(bytes, 8, 12)
-    if (brand === 'avif' || brand === 'avis') return 'image/avif'
-    if (['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1'].includes(brand)) return 'image/heif'
-  }
-  return undefined
-}
-
 /** A path relative to the input folder, with `/` whatever the platform: the state file's key. */
 export const toPortable = (relative: string): string => relative.split(sep).join(posix.sep)
 

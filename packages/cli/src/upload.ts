@@ -2,11 +2,10 @@
 // `submitted` event, batched with the other workers' events. A refused file is that file's
 // failure; a store or a bus that refuses stops the run.
 import { readFile } from 'node:fs/promises'
-import { codecs, isFaceBlurError, uploadKey, type TaskSubmittedV1 } from '@faceblur/contracts'
+import { IMAGE_FORMATS, codecs, isFaceBlurError, sniffImageFormat, uploadKey, type TaskSubmittedV1 } from '@faceblur/contracts'
 import type { Bus, ObjectStore, OutgoingMessage } from '@faceblur/service-kit'
 import type { SubmitArgs } from './args.js'
 import { createBatcher, type Batcher } from './batcher.js'
-import { sniffContentType } from './paths.js'
 import { codeOf, messageOf, type Run, type Tracked } from './run.js'
 
 export interface UploadDeps {
@@ -46,12 +45,12 @@ export const submittedEvent = (args: Pick<SubmitArgs, 'kind' | 'blur'>, taskId: 
 async function readImage (run: Run, t: Tracked): Promise<{ bytes: Buffer, contentType: string } | undefined> {
   if (t.bytes === 0) { run.fail({ path: t.file.relative, code: 'FB_ERR_UPLOAD_EMPTY', message: 'the file is empty' }); return undefined }
   const bytes = await readFile(t.file.path)
-  const contentType = sniffContentType(bytes)
-  if (contentType === undefined) {
+  const format = sniffImageFormat(bytes)
+  if (format === undefined) {
     run.fail({ path: t.file.relative, code: 'FB_ERR_IMAGE_UNSUPPORTED', message: 'not an image in a supported format (judged from its first bytes); not submitted' })
     return undefined
   }
-  return { bytes, contentType }
+  return { bytes, contentType: IMAGE_FORMATS[format].contentType }
 }
 
 async function submitFile (run: Run, deps: UploadDeps, batcher: Batcher<OutgoingMessage>, t: Tracked): Promise<void> {

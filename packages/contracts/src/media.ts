@@ -17,6 +17,27 @@ export type ImageFormat = keyof typeof IMAGE_FORMATS
 
 export const isImageFormat = (name: string | undefined): name is ImageFormat => name !== undefined && Object.hasOwn(IMAGE_FORMATS, name)
 export const IMAGE_CONTENT_TYPES: readonly string[] = Object.values(IMAGE_FORMATS).map((f) => f.contentType)
+const ascii = (bytes: Uint8Array, start: number, end: number): string => String.fromCharCode(...bytes.subarray(start, end))
+
+/**
+ * The format an image's first bytes (12 are enough) claim, or undefined when they are no format the
+ * pipeline takes: the one signature table beside the format table (the CLI judges files by it, the
+ * gateway tells a corrupt image from a foreign file by it; sharp decides what an image really is).
+ */
+export function sniffImageFormat (bytes: Uint8Array): ImageFormat | undefined {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg'
+  if (bytes.length >= 8 && ascii(bytes, 0, 8) === '\x89PNG\r\n\x1a\n') return 'png'
+  if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return 'webp'
+  if (bytes.length >= 6 && /^GIF8[79]a$/.test(ascii(bytes, 0, 6))) return 'gif'
+  if (bytes.length >= 4 && (ascii(bytes, 0, 4) === 'II*\0' || ascii(bytes, 0, 4) === 'MM\0*')) return 'tiff'
+  if (bytes.length >= 12 && ascii(bytes, 4, 8) === 'ftyp') {
+    const brand = ascii(bytes, 8, 12)
+    if (brand === 'avif' || brand === 'avis') return 'avif'
+    if (['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1'].includes(brand)) return 'heif'
+  }
+  return undefined
+}
+
 /** The format whose content type this is (as the gateway and the CLI record it from the bytes), if any. */
 export const imageFormatOf = (contentType: string): ImageFormat | undefined =>
   (Object.keys(IMAGE_FORMATS) as ImageFormat[]).find((f) => IMAGE_FORMATS[f].contentType === contentType)

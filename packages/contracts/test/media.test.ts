@@ -1,5 +1,5 @@
 import t from 'tap'
-import { sniffVideoContainer } from '../src/media.js'
+import { sniffImageFormat, sniffVideoContainer } from '../src/media.js'
 
 const bytes = (...parts: Array<string | number[]>): Buffer => Buffer.concat(parts.map((p) => typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))
 
@@ -11,4 +11,21 @@ t.test('video containers are judged from their first bytes', async (t) => {
   t.equal(sniffVideoContainer(bytes([0xff, 0xd8, 0xff, 0xe0], 'JFIF')), undefined, 'a JPEG is no video, whatever its name')
   t.equal(sniffVideoContainer(bytes('ID3')), undefined, 'nor is an MP3')
   t.equal(sniffVideoContainer(Buffer.alloc(0)), undefined)
+})
+
+t.test('the format from the first bytes', async (t) => {
+  const b = (...parts: Array<string | number[]>): Buffer => Buffer.concat(parts.map((p) => typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))
+  t.equal(sniffImageFormat(b([0xff, 0xd8, 0xff, 0xe0], 'rest')), 'jpeg')
+  t.equal(sniffImageFormat(b([0x89], 'PNG\r\n\x1a\n', [0, 0, 0, 13])), 'png')
+  t.equal(sniffImageFormat(b('RIFF', [1, 2, 3, 4], 'WEBPVP8 ')), 'webp')
+  t.equal(sniffImageFormat(b('GIF89a', [1])), 'gif')
+  t.equal(sniffImageFormat(b('GIF87a')), 'gif')
+  t.equal(sniffImageFormat(b('II*\0', [8, 0])), 'tiff')
+  t.equal(sniffImageFormat(b('MM\0*', [0, 8])), 'tiff')
+  t.equal(sniffImageFormat(b([0, 0, 0, 0x1c], 'ftypavif', [0])), 'avif')
+  t.equal(sniffImageFormat(b([0, 0, 0, 0x18], 'ftypheic', [0])), 'heif')
+  t.equal(sniffImageFormat(b([0, 0, 0, 0x18], 'ftypmp42', [0])), undefined, 'an mp4 is not an image')
+  t.equal(sniffImageFormat(b('hello world, not an image')), undefined)
+  t.equal(sniffImageFormat(Buffer.alloc(0)), undefined)
+  t.equal(sniffImageFormat(b([0xff, 0xd8])), undefined, 'too short')
 })

@@ -1,7 +1,7 @@
 // The gateway's one use of sharp: read the header of an upload, never decode its pixels.
 import sharp from 'sharp'
-import { FaceBlurError, IMAGE_FORMATS, isImageFormat } from '@faceblur/contracts'
-import { isTruncated, sniffFormat } from './truncation.js'
+import { FaceBlurError, IMAGE_FORMATS, isImageFormat, sniffImageFormat } from '@faceblur/contracts'
+import { isTruncated } from './truncation.js'
 
 export interface CheckedImage { contentType: string, width: number, height: number }
 
@@ -17,7 +17,7 @@ export async function checkImage (bytes: Buffer, maxPixels: number): Promise<Che
     meta = await sharp(bytes, { limitInputPixels: false }).metadata()
   } catch (err) {
     // A known signature whose header does not parse is a broken image, not a foreign file.
-    const claimed = sniffFormat(bytes)
+    const claimed = sniffImageFormat(bytes)
     if (claimed !== undefined) throw new FaceBlurError('FB_ERR_IMAGE_UNDECODABLE', `the ${claimed} image is corrupt or truncated (${(err as Error).message})`, { cause: err })
     throw new FaceBlurError('FB_ERR_IMAGE_UNSUPPORTED', `not an image in a supported format (${(err as Error).message})`, { cause: err })
   }

@@ -1,16 +1,3 @@
-const SIGNATURES: Array<[string, (b: Buffer) => boolean]> = [
-  ['jpeg', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
-  ['png', (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))],
-  ['gif', (b) => b.subarray(0, 4).toString('latin1') === 'GIF8'],
-  ['webp', (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP'],
-  ['tiff', (b) => ['II*\0', 'MM\0*'].includes(b.subarray(0, 4).toString('latin1'))]
-]
-
-/** The supported format a file's first bytes claim, if any. */
-export function sniffFormat (bytes: Buffer): string | undefined {
-  return SIGNATURES.find(([, matches]) => matches(bytes))?.[0]
-}
-
 /**
  * Whether an upload whose header parsed is cut short, judged from its structure alone (no
  * decoding), for the formats where that is cheap and certain. Formats without such a check
