@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto'
+import { murmur3Words, uuidWords } from './uuid-words.js'
 
 /** Records per chunk of columns: growing adds a chunk and frees nothing. */
 const CHUNK_BITS = 14
@@ -62,7 +63,7 @@ export class TaskTable {
   find (id: string): number {
     const key = this.#parse(id)
     const mask = this.#index.length - 1
-    for (let slot = this.#hash(key[0]!, key[1]!, key[2]!, key[3]!) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = murmur3Words(this.#seed, key[0]!, key[1]!, key[2]!, key[3]!) & mask; ; slot = (slot + 1) & mask) {
       const held = this.#index[slot]!
       if (held === 0) return -1
       if (this.#matches(held - 1, key)) return held - 1
@@ -231,14 +232,9 @@ export class TaskTable {
 
   /** The id's four words, in a reused array; apply's find-then-insert parses each new id once. */
   #parse (id: string): Uint32Array {
-    const key = this.#scratch
-    if (id === this.#parsed) return key
+    if (id !== this.#parsed) uuidWords(id, this.#scratch)
     this.#parsed = id
-    key[0] = parseInt(id.slice(0, 8), 16)
-    key[1] = parseInt(id.slice(9, 13) + id.slice(14, 18), 16)
-    key[2] = parseInt(id.slice(19, 23) + id.slice(24, 28), 16)
-    key[3] = parseInt(id.slice(28, 36), 16)
-    return key
+    return this.#scratch
   }
 
   #matches (record: number, key: Uint32Array): boolean {
@@ -250,24 +246,6 @@ export class TaskTable {
   #homeOf (record: number): number {
     const keys = this.#chunk(record).keys
     const at = (record & IN_CHUNK) * 4
-    return this.#hash(keys[at]!, keys[at + 1]!, keys[at + 2]!, keys[at + 3]!) & (this.#index.length - 1)
+    return murmur3Words(this.#seed, keys[at]!, keys[at + 1]!, keys[at + 2]!, keys[at + 3]!) & (this.#index.length - 1)
   }
-
-  /** murmur3's 32-bit hash of the four words, from the table's seed. */
-  #hash (a: number, b: number, c: number, d: number): number {
-    let h = mix(mix(mix(mix(this.#seed, a), b), c), d) ^ 16
-    h ^= h >>> 16
-    h = Math.imul(h, 0x85ebca6b)
-    h ^= h >>> 13
-    h = Math.imul(h, 0xc2b2ae35)
-    return (h ^ (h >>> 16)) >>> 0
-  }
-}
-
-/** One murmur3 round: `word` mixed into the running hash `h`. */
-function mix (h: number, word: number): number {
-  let k = Math.imul(word, 0xcc9e2d51)
-  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593)
-  h ^= k
-  return (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0
 }
