@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto'
-import { murmur3Words, uuidWords } from './uuid-words.js'
+import { murmur3Words, uuidOfWords, uuidWords } from './uuid-words.js'
 
 /** Records per chunk of columns: growing adds a chunk and frees nothing. */
 const CHUNK_BITS = 14
@@ -119,13 +119,7 @@ export class TaskTable {
     for (let record = 0; record < this.#records; record++) if (this.#chunk(record).used[record & IN_CHUNK] === 1) yield record
   }
 
-  idOf (record: number): string {
-    const keys = this.#chunk(record).keys
-    const at = (record & IN_CHUNK) * 4
-    const hex = (i: number): string => keys[at + i]!.toString(16).padStart(8, '0')
-    const [a, b, c, d] = [hex(0), hex(1), hex(2), hex(3)]
-    return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`
-  }
+  idOf (record: number): string { return uuidOfWords(this.#chunk(record).keys, (record & IN_CHUNK) * 4) }
 
   code (record: number): number { return this.#chunk(record).code[record & IN_CHUNK]! }
   setCode (record: number, code: number): void { this.#chunk(record).code[record & IN_CHUNK] = code }

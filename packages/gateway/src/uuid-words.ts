@@ -8,6 +8,13 @@ export function uuidWords (id: string, into: Uint32Array): void {
   into[3] = parseInt(id.slice(28, 36), 16)
 }
 
+/** The UUID whose four words start at `words[at]`: `uuidWords` undone (lower-case hex). */
+export function uuidOfWords (words: Uint32Array, at: number): string {
+  const hex = (i: number): string => words[at + i]!.toString(16).padStart(8, '0')
+  const [a, b, c, d] = [hex(0), hex(1), hex(2), hex(3)]
+  return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`
+}
+
 /** murmur3's 32-bit hash of four words from `seed` (a random seed per table: no crafted collisions). */
 export function murmur3Words (seed: number, a: number, b: number, c: number, d: number): number {
   let h = mix(mix(mix(mix(seed, a), b), c), d) ^ 16
