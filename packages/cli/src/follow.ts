@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { advance, codecs, isTerminal, type TaskStatusV1 } from '@faceblur/contracts'
 import type { Bus, ObjectStore, Subscription } from '@faceblur/service-kit'
-import { createLimiter } from './limit.js'
+import pLimit, { type LimitFunction } from 'p-limit'
 import type { Progress } from './progress.js'
 import { finishTask } from './results.js'
 import { messageOf, progressOf, type Run, type Tracked } from './run.js'
@@ -35,13 +35,13 @@ interface Tasks {
   waiting: Map<string, Tracked>
   /** Finishing (writing results), at most `max(2, concurrency)` at once. */
   finishing: Set<Promise<void>>
-  limitFinish: <T>(job: () => Promise<T>) => Promise<T>
+  limitFinish: LimitFunction
 }
 
 export function startFollowing (run: Run, state: State, deps: FollowDeps): Follower {
   // Statuses are kept only for tasks this run may care about: the ones the state file says are
   // still in the pipeline, and the ones submitted now (registered before they are produced).
-  const tasks: Tasks = { known: new Map(), waiting: new Map(), finishing: new Set(), limitFinish: createLimiter(Math.max(2, run.args.concurrency)) }
+  const tasks: Tasks = { known: new Map(), waiting: new Map(), finishing: new Set(), limitFinish: pLimit(Math.max(2, run.args.concurrency)) }
   for (const e of state.entries.values()) if (e.kind === run.args.kind && e.status === 'SUBMITTED') tasks.known.set(e.task_id, null)
   const subscribing = deps.bus.consume({
     groupId: deps.groupId,

@@ -1,6 +1,5 @@
 export * from './args.js'
 export * from './batcher.js'
-export * from './limit.js'
 export * from './paths.js'
 export * from './progress.js'
 export * from './state-file.js'

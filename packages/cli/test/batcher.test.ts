@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { createBatcher } from '../src/batcher.js'
-import { createLimiter } from '../src/limit.js'
 
 t.test('items added together go in few batches, in order, one flush at a time', async (t) => {
   const batches: number[][] = []
@@ -48,21 +47,4 @@ t.test('close flushes what is left', async (t) => {
   await b.close()
   await p
   t.same(seen, [1])
-})
-
-t.test('the limiter runs at most n jobs at once', async (t) => {
-  const limit = createLimiter(3)
-  let running = 0
-  let max = 0
-  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => limit(async () => {
-    running++
-    max = Math.max(max, running)
-    await sleep(1)
-    running--
-    if (i === 5) throw new Error('five')
-    return i
-  }).catch((err: Error) => err.message)))
-  t.equal(max, 3)
-  t.equal(results[5], 'five', 'a failing job frees its slot')
-  t.equal(results[19], 19)
 })

@@ -1,4 +1,5 @@
 import type { Face, ImageSize, ModelInfo } from '@faceblur/contracts'
+import pMap from 'p-map'
 import { prepareFrameViews, prepareViews, type InputShape, type View } from './image.js'
 import type { Model } from './onnx-session.js'
 import { finalize, keepUncoveredCuts, toSource, type Candidate, type CutCandidate } from './postprocess.js'
@@ -53,10 +54,11 @@ export function createDetector (session: Model, modelName: string, options: Dete
     const whole: Candidate[] = []
     const cut: CutCandidate[] = []
     const alone = inFlight === 1 && views.length === 1
-    const outputs = await inLanes(views, session.lanes, async (view) => {
+    // At most `lanes` runs at once, results in the views' order; the first failure stops the rest.
+    const outputs = await pMap(views, async (view) => {
       signal?.throwIfAborted() // between runs: a tiled image past its deadline stops here
       return await session.infer(view.rgb, alone, { width: view.geometry.inputWidth, height: view.geometry.inputHeight })
-    })
+    }, { concurrency: session.lanes })
     for (const [i, view] of views.entries()) {
       const output = outputs[i]!
       const offset = view.tile ?? { left: 0, top: 0 }
@@ -84,24 +86,3 @@ export function createDetector (session: Model, modelName: string, options: Dete
   }
 }
 
-/**
- * `f` over `items` with at most `lanes` calls at once; results in the items' order. The first
- * failure stops every lane from taking another item.
- */
-async function inLanes<T, R> (items: readonly T[], lanes: number, f: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length)
-  let next = 0
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      try {
-        results[i] = await f(items[i]!)
-      } catch (err) {
-        next = items.length
-        throw err
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane))
-  return results
-}
