@@ -1,5 +1,4 @@
 export * from './args.js'
-export * from './batcher.js'
 export * from './paths.js'
 export * from './progress.js'
 export * from './state-file.js'

@@ -70,9 +70,8 @@ export async function runSubmit (args: SubmitArgs, deps: SubmitDeps): Promise<Su
   const follower = args.wait
     ? startFollowing(run, state, { bus: deps.bus, store: deps.store, topic: deps.topics.status, groupId: deps.groupId })
     : undefined
-  const uploader = createUploader(run, { bus: deps.bus, store: deps.store, topic: deps.topics.submitted, newTaskId: deps.newTaskId ?? randomUUID, follower })
-  await takeFiles(run, { state, progress, submit: uploader.submit, follow: follower?.follow })
-  await uploader.close()
+  const submit = createUploader(run, { bus: deps.bus, store: deps.store, topic: deps.topics.submitted, newTaskId: deps.newTaskId ?? randomUUID, follower })
+  await takeFiles(run, { state, progress, submit, follow: follower?.follow })
   if (run.stopped === undefined) await counting
   if (run.total !== undefined) run.summary.found = run.total // stopped early: still say how many there are
 

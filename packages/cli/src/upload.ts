@@ -1,11 +1,10 @@
 // Submitting one file: read it, check it is an image, put it in the bucket and produce its
-// `submitted` event, batched with the other workers' events. A refused file is that file's
+// `submitted` event, merged by the bus with the other workers' sends. A refused file is that file's
 // failure; a store or a bus that refuses stops the run.
 import { readFile } from 'node:fs/promises'
 import { IMAGE_FORMATS, codecs, isFaceBlurError, sniffImageFormat, uploadKey, type TaskSubmittedV1 } from '@faceblur/contracts'
-import type { Bus, ObjectStore, OutgoingMessage } from '@faceblur/service-kit'
+import type { Bus, ObjectStore } from '@faceblur/service-kit'
 import type { SubmitArgs } from './args.js'
-import { createBatcher, type Batcher } from './batcher.js'
 import { codeOf, messageOf, type Run, type Tracked } from './run.js'
 
 export interface UploadDeps {
@@ -18,19 +17,13 @@ export interface UploadDeps {
   follower?: { follow: (taskId: string, t: Tracked) => void, unfollow: (taskId: string) => void }
 }
 
-export interface Uploader {
-  submit: (t: Tracked) => Promise<void>
-  /** Produces the events still batched and waits for them. */
-  close: () => Promise<void>
-}
-
-export function createUploader (run: Run, deps: UploadDeps): Uploader {
-  const batcher = createBatcher<OutgoingMessage>((messages) => deps.bus.publish(messages))
-  return {
-    submit: async (t) => { await submitFile(run, deps, batcher, t) },
-    close: async () => { await batcher.close() }
-  }
-}
+/**
+ * Uploads a file and produces its event; resolves once Kafka has it. Workers call it concurrently,
+ * and the bus merges their sends into one request while one is in flight (coalesce.ts), so a
+ * thousand events cost a few round trips, not a thousand.
+ */
+export const createUploader = (run: Run, deps: UploadDeps): (t: Tracked) => Promise<void> =>
+  async (t) => { await submitFile(run, deps, t) }
 
 /** The event that announces a task, as any bulk producer writes it. */
 export const submittedEvent = (args: Pick<SubmitArgs, 'kind' | 'blur'>, taskId: string, source: TaskSubmittedV1['source'], at: string): TaskSubmittedV1 => ({
@@ -53,7 +46,7 @@ async function readImage (run: Run, t: Tracked): Promise<{ bytes: Buffer, conten
   return { bytes, contentType: IMAGE_FORMATS[format].contentType }
 }
 
-async function submitFile (run: Run, deps: UploadDeps, batcher: Batcher<OutgoingMessage>, t: Tracked): Promise<void> {
+async function submitFile (run: Run, deps: UploadDeps, t: Tracked): Promise<void> {
   const path = t.file.relative
   const image = await readImage(run, t)
   if (image === undefined) return
@@ -72,7 +65,7 @@ async function submitFile (run: Run, deps: UploadDeps, batcher: Batcher<Outgoing
   // its PENDING, the one status writer for tasks that did not come through a gateway.
   deps.follower?.follow(taskId, t) // before producing: its statuses may come back at once
   try {
-    await batcher.add({ topic: deps.topic, key: taskId, value: codecs.taskSubmitted.encode(submitted) })
+    await deps.bus.publish([{ topic: deps.topic, key: taskId, value: codecs.taskSubmitted.encode(submitted) }])
   } catch (err) {
     deps.follower?.unfollow(taskId)
     run.fail({ path, code: isFaceBlurError(err) ? err.code : 'FB_ERR_BUS_UNAVAILABLE', message: messageOf(err) })
