@@ -9,6 +9,7 @@ import type { ObjectStore } from './object-store.js'
 import { withDeadline, withRetries, type RetryPolicy } from './retry.js'
 import { checkSource, type SourcePlace } from './source-trust.js'
 import type { StageMetrics } from './stage-metrics.js'
+import { ANNOUNCED_HEADER, statusMessage } from './status-writer.js'
 
 /** Events a stage consumes: each names its task, the object it works on, and maybe its owner. */
 export interface StageEvent { task_id: string, kind: TaskKind, source: ObjectRef, owner?: string }
@@ -71,12 +72,6 @@ export interface KernelSettings {
   rebalanceTimeoutMs: number
   heartbeatIntervalMs: number
 }
-
-/** Set by the gateway on the `submitted` events it produces after publishing their `PENDING`. */
-export const ANNOUNCED_HEADER = 'faceblur-announced'
-
-export const statusMessage = (topics: Topics, status: TaskStatusV1): OutgoingMessage =>
-  ({ topic: topics.status, key: status.task_id, value: codecs.taskStatus.encode(status) })
 
 /**
  * The stage kernel: consume → validate → trust → process → publish outputs and status → commit,
