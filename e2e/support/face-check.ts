@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { Test } from 'tap'
 import type { Box } from '@faceblur/contracts'
 import type { Detector } from '@faceblur/detector'
-import { createFfmpeg } from '@faceblur/video'
+import { createFfmpeg } from '@faceblur/media'
 
 const ffmpeg = createFfmpeg({ ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' })
 

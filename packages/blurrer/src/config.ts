@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { BlurMode, BlurShape } from '@faceblur/contracts'
 import { loadEnvConfig, StageEnv } from '@faceblur/service-kit'
-import { VideoToolsEnv } from '@faceblur/video'
+import { VideoToolsEnv } from '@faceblur/media'
 import { ENCODE_EFFORTS } from './blur.js'
 
 export const BlurrerEnv = {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createLogger, serveStage } from '@faceblur/service-kit'
-import { createFfmpeg } from '@faceblur/video'
+import { createFfmpeg } from '@faceblur/media'
 import { loadConfig } from './config.js'
 import { blurrerStage } from './pipeline.js'
 import { blurrerVideoStage } from './video-stage.js'

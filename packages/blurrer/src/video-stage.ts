@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { codecs, workKeys, workPrefix, type VideoEncodedV1, type VideoFacesV1, type Topics } from '@faceblur/contracts'
 import type { ObjectStore, StageDefinition } from '@faceblur/service-kit'
-import { carryBoxes, countFaces, withScratch, type Ffmpeg } from '@faceblur/video'
+import { carryBoxes, countFaces, withScratch, type Ffmpeg } from '@faceblur/media'
 import { blurFrame, type BlurPolicy } from './blur.js'
 
 export interface BlurrerVideoOptions {

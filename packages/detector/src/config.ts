@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { loadEnvConfig, StageEnv } from '@faceblur/service-kit'
-import { VideoToolsEnv } from '@faceblur/video'
+import { VideoToolsEnv } from '@faceblur/media'
 import type { DetectorOptions } from './detector.js'
 import { MODEL_NAMES, MODELS } from './models/index.js'
 

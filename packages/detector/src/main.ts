@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createLogger, serveStage } from '@faceblur/service-kit'
-import { createFfmpeg } from '@faceblur/video'
+import { createFfmpeg } from '@faceblur/media'
 import { detectorOptions, loadConfig } from './config.js'
 import { createDetector } from './detector.js'
 import { loadModel } from './model-pool.js'

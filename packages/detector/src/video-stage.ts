@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { codecs, workPrefix, type Box, type Topics, type VideoFacesV1, type VideoSegmentV1 } from '@faceblur/contracts'
 import type { ObjectStore, StageDefinition } from '@faceblur/service-kit'
-import { withScratch, type Ffmpeg, type FrameFormat } from '@faceblur/video'
+import { withScratch, type Ffmpeg, type FrameFormat } from '@faceblur/media'
 import type { Detector } from './detector.js'
 
 /**

@@ -4,11 +4,8 @@ import {
   VIDEO_RESULT_CONTENT_TYPE, codecs, resultKey, workKeys, workPrefix, type VideoEncodedV1, type VideoFaceCounts
 } from '@faceblur/contracts'
 import type { ObjectStore, StageDefinition } from '@faceblur/service-kit'
-import type { Ffmpeg } from './ffmpeg.js'
+import { fpsValue, mergeCounts, withScratch, type Ffmpeg } from '@faceblur/media'
 import { framesDone, parsePlan, type VideoPlan } from './plan.js'
-import { fpsValue } from './probe.js'
-import { withScratch } from './scratch.js'
-import { mergeCounts } from './temporal.js'
 
 /** What the joiner notes for each segment done (`work/{task_id}/done/{index}.json`). */
 interface Done { frames: number, faces: VideoFaceCounts }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createLogger, serveStage } from '@faceblur/service-kit'
+import { createFfmpeg } from '@faceblur/media'
 import { loadConfig } from './config.js'
-import { createFfmpeg } from './ffmpeg.js'
 import { joinerStage } from './joiner.js'
 import { splitterStage } from './splitter.js'
 

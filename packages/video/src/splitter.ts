@@ -4,10 +4,9 @@ import {
   FaceBlurError, codecs, workKeys, workPrefix, type ObjectRef, type TaskSubmittedV1, type Topics, type VideoInfo, type VideoSegmentV1
 } from '@faceblur/contracts'
 import { checkSourceSize, removeOriginal, type ObjectStore, type OutgoingMessage, type StageDefinition } from '@faceblur/service-kit'
-import type { Ffmpeg } from './ffmpeg.js'
+import { withScratch, type Ffmpeg } from '@faceblur/media'
+import { checkVideo, type VideoLimits } from './limits.js'
 import { segmentsFrom, type VideoPlan } from './plan.js'
-import { checkVideo, type VideoLimits } from './probe.js'
-import { withScratch } from './scratch.js'
 
 export interface SplitterOptions {
   limits: VideoLimits

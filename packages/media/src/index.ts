@@ -1,0 +1,6 @@
+export * from './env.js'
+export * from './ffmpeg.js'
+export * from './probe.js'
+export * from './scratch.js'
+export * from './temporal.js'
+export * from './tracks.js'
