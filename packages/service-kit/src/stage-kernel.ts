@@ -85,111 +85,10 @@ export interface KernelSettings {
  * messages cannot be published within the retry bound: the bus is down, nothing is committed.
  */
 export async function runStage<T extends StageEvent> (settings: KernelSettings, def: StageDefinition<T>): Promise<Subscription> {
-  const { bus, store, logger, metrics, topics } = settings
-  const consumes = def.consumes
-  const maxSourceBytes = def.maxSourceBytes ?? settings.maxSourceBytes
-  type Task = Pick<StageEvent, 'task_id' | 'kind' | 'owner'>
-  const statusOf = (task: Task, rest: Pick<TaskStatusV1, 'status'> & Partial<TaskStatusV1>): OutgoingMessage =>
-    statusMessage(topics, {
-      task_id: task.task_id, kind: task.kind, stage: def.stage, at: new Date().toISOString(), ...(task.owner === undefined ? {} : { owner: task.owner }), ...rest
-    })
-  const failure = (task: Task, err: FaceBlurError): OutgoingMessage =>
-    statusOf(task, { status: 'FAILURE', error: { code: err.code, message: err.message } })
-
-  /** Publishes, retrying while Kafka is unavailable; past the bound it throws and the message is redelivered. */
-  const publish = async (messages: OutgoingMessage[], log: Logger): Promise<void> => {
-    await withRetries(async () => { await bus.publish(messages) }, settings.retry, {
-      onRetry: (err, attempt, delayMs) => { log.warn({ code: (err as FaceBlurError).code, attempt, delayMs }, 'publish failed; retrying') }
-    })
-  }
-
-  /** Dead-letters a message and fails the task it names, if any. */
-  async function refuse (message: BusMessage, err: FaceBlurError, task: Task | undefined): Promise<void> {
-    const letter = deadLetterFor(message, { code: err.code, reason: err.message, stage: def.stage, ...(task === undefined ? {} : { taskId: task.task_id }) })
-    const out: OutgoingMessage[] = [{ topic: topics.deadLetter, key: task?.task_id ?? message.key?.slice(0, 256) ?? 'unknown', value: letter }]
-    if (task !== undefined) out.push(failure(task, err))
-    await publish(out, logger)
-    metrics?.deadLetters.inc({ consumes, code: err.code })
-    if (task !== undefined) metrics?.tasks.inc({ consumes, outcome: 'FAILURE', code: err.code })
-    logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, task_id: task?.task_id, code: err.code, reason: err.message }, 'event refused: sent to the dead-letter topic')
-  }
-
-  async function handle (message: BusMessage): Promise<void> {
-    const parsed = def.codec.parse(message.value)
-    if (!parsed.ok) {
-      const task = parsed.taskId === undefined ? undefined : { task_id: parsed.taskId, kind: guessKind(message.value) }
-      return await refuse(message, new FaceBlurError('FB_ERR_EVENT_INVALID', `invalid ${message.topic} event: ${parsed.reason}`), task)
-    }
-    const event = parsed.value
-    if (def.accepts !== undefined && !def.accepts(event)) return
-    try {
-      checkSource(event.task_id, event.source, { bucket: store.bucket, maxBytes: maxSourceBytes, place: def.sourcePlace ?? 'upload' })
-    } catch (err) {
-      return await refuse(message, coded(err), event)
-    }
-
-    const log = logger.child({ task_id: event.task_id, kind: event.kind })
-    const t0 = performance.now()
-    const announce = def.announces === true && message.headers[ANNOUNCED_HEADER] === undefined
-    const starts = def.startsTask ?? true
-    const opening = [...(announce ? [statusOf(event, { status: 'PENDING' })] : []), ...(starts ? [statusOf(event, { status: 'STARTED' })] : [])]
-    // The work starts while the opening statuses are on their way (one round trip less on every
-    // task's path); the outcome waits for them, so the status topic keeps its order. If they cannot
-    // be published, the handler throws below and the event is redelivered, as before.
-    const opened = opening.length > 0 ? publish(opening, log) : Promise.resolve()
-    opened.catch(() => {}) // awaited below; this only keeps a failure from counting as unhandled meanwhile
-
-    let outcome: OutgoingMessage[]
-    let failed: FaceBlurError | undefined
-    try {
-      const done = await withRetries(async () => await withDeadline(settings.taskTimeoutMs, async (signal) => {
-        const source = def.readsSource === false ? Buffer.alloc(0) : await store.get(event.source.key, { maxBytes: maxSourceBytes })
-        return await def.process(event, { log, source, signal })
-      }), settings.retry, {
-        onRetry: (err, attempt, delayMs) => {
-          metrics?.retries.inc({ consumes, code: (err as FaceBlurError).code })
-          log.warn({ code: (err as FaceBlurError).code, reason: (err as Error).message, attempt, delayMs }, 'retriable failure; retrying')
-        }
-      })
-      outcome = [
-        ...done.outputs ?? [],
-        ...(done.progress === undefined ? [] : [statusOf(event, { status: 'STARTED', progress: done.progress })]),
-        ...(done.result === undefined ? [] : [statusOf(event, { status: 'SUCCESS', result: done.result })])
-      ]
-    } catch (err) {
-      failed = coded(err)
-      if (failed.code === 'FB_ERR_SOURCE_REFUSED') { // the object was larger than its event said
-        await opened
-        return await refuse(message, failed, event)
-      }
-      outcome = [failure(event, failed)]
-    }
-
-    await opened
-    try {
-      await publish(outcome, log)
-    } catch (err) {
-      const refused = coded(err)
-      if (refused.retriable) throw refused // Kafka down past the bound: redelivered once it is back
-      // The broker will never take these outputs (e.g. too large): the task fails with the cause.
-      failed = refused
-      await publish([failure(event, refused)], log)
-    }
-
-    if (def.afterPublish !== undefined) {
-      // Best effort: a leftover original is expired by the bucket's lifecycle rule.
-      await def.afterPublish(event, { failed: failed !== undefined }).catch((err: unknown) => { log.warn({ err }, 'clean-up after the task failed') })
-    }
-    const ms = Math.round(performance.now() - t0)
-    metrics?.tasks.inc({ consumes, outcome: failed === undefined ? 'SUCCESS' : 'FAILURE', code: failed?.code ?? '' })
-    metrics?.seconds.observe({ consumes }, ms / 1000)
-    if (failed === undefined) log.info({ ms }, `${def.stage} done${consumes === 'submitted' || consumes === 'facesDetected' ? '' : ` (${consumes})`}`)
-    else log.info({ ms, code: failed.code, reason: failed.message }, 'task failed')
-  }
-
-  return await bus.consume({
+  const run = stageRun(settings, def)
+  return await settings.bus.consume({
     groupId: settings.groups[def.group],
-    topics: [topics[def.consumes]],
+    topics: [settings.topics[def.consumes]],
     // A stage's group must never skip work produced before it first joined.
     fromBeginning: true,
     partitionsConcurrently: def.partitionsConcurrently ?? 1,
@@ -199,14 +98,144 @@ export async function runStage<T extends StageEvent> (settings: KernelSettings, 
     handle: async (message, { heartbeat }) => {
       // Membership is kept however long the task runs; a failed beat (a rebalance under way) is
       // only logged: the commit after the task tells whether the partition is still ours.
-      const beat = setInterval(() => { heartbeat().catch((err: Error) => { logger.debug({ err: err.message }, 'heartbeat failed') }) }, settings.heartbeatIntervalMs)
+      const beat = setInterval(() => { heartbeat().catch((err: Error) => { settings.logger.debug({ err: err.message }, 'heartbeat failed') }) }, settings.heartbeatIntervalMs)
       try {
-        await handle(message)
+        await handle(run, message)
       } finally {
         clearInterval(beat)
       }
     }
   })
+}
+
+type Task = Pick<StageEvent, 'task_id' | 'kind' | 'owner'>
+
+/** One stage's settings with the few helpers every message uses. */
+interface StageRun<T extends StageEvent> {
+  settings: KernelSettings
+  def: StageDefinition<T>
+  maxSourceBytes: number
+  statusOf: (task: Task, rest: Pick<TaskStatusV1, 'status'> & Partial<TaskStatusV1>) => OutgoingMessage
+  failure: (task: Task, err: FaceBlurError) => OutgoingMessage
+  /** Publishes, retrying while Kafka is unavailable; past the bound it throws and the message is redelivered. */
+  publish: (messages: OutgoingMessage[], log: Logger) => Promise<void>
+}
+
+function stageRun<T extends StageEvent> (settings: KernelSettings, def: StageDefinition<T>): StageRun<T> {
+  const statusOf: StageRun<T>['statusOf'] = (task, rest) => statusMessage(settings.topics, {
+    task_id: task.task_id, kind: task.kind, stage: def.stage, at: new Date().toISOString(), ...(task.owner === undefined ? {} : { owner: task.owner }), ...rest
+  })
+  return {
+    settings,
+    def,
+    maxSourceBytes: def.maxSourceBytes ?? settings.maxSourceBytes,
+    statusOf,
+    failure: (task, err) => statusOf(task, { status: 'FAILURE', error: { code: err.code, message: err.message } }),
+    publish: async (messages, log) => {
+      await withRetries(async () => { await settings.bus.publish(messages) }, settings.retry, {
+        onRetry: (err, attempt, delayMs) => { log.warn({ code: (err as FaceBlurError).code, attempt, delayMs }, 'publish failed; retrying') }
+      })
+    }
+  }
+}
+
+/** Dead-letters a message and fails the task it names, if any. */
+async function refuse<T extends StageEvent> (run: StageRun<T>, message: BusMessage, err: FaceBlurError, task: Task | undefined): Promise<void> {
+  const { settings: { topics, logger, metrics }, def } = run
+  const letter = deadLetterFor(message, { code: err.code, reason: err.message, stage: def.stage, ...(task === undefined ? {} : { taskId: task.task_id }) })
+  const out: OutgoingMessage[] = [{ topic: topics.deadLetter, key: task?.task_id ?? message.key?.slice(0, 256) ?? 'unknown', value: letter }]
+  if (task !== undefined) out.push(run.failure(task, err))
+  await run.publish(out, logger)
+  metrics?.deadLetters.inc({ consumes: def.consumes, code: err.code })
+  if (task !== undefined) metrics?.tasks.inc({ consumes: def.consumes, outcome: 'FAILURE', code: err.code })
+  logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, task_id: task?.task_id, code: err.code, reason: err.message }, 'event refused: sent to the dead-letter topic')
+}
+
+/** Admission: an event it can parse, that this stage takes, whose source it may read; else refused. */
+async function handle<T extends StageEvent> (run: StageRun<T>, message: BusMessage): Promise<void> {
+  const { def } = run
+  const parsed = def.codec.parse(message.value)
+  if (!parsed.ok) {
+    const task = parsed.taskId === undefined ? undefined : { task_id: parsed.taskId, kind: guessKind(message.value) }
+    return await refuse(run, message, new FaceBlurError('FB_ERR_EVENT_INVALID', `invalid ${message.topic} event: ${parsed.reason}`), task)
+  }
+  const event = parsed.value
+  if (def.accepts !== undefined && !def.accepts(event)) return
+  try {
+    checkSource(event.task_id, event.source, { bucket: run.settings.store.bucket, maxBytes: run.maxSourceBytes, place: def.sourcePlace ?? 'upload' })
+  } catch (err) {
+    return await refuse(run, message, coded(err), event)
+  }
+  await runTask(run, message, event)
+}
+
+/** The task: its opening statuses, the work, its outcome published, the clean-up after. */
+async function runTask<T extends StageEvent> (run: StageRun<T>, message: BusMessage, event: T): Promise<void> {
+  const { def, statusOf } = run
+  const log = run.settings.logger.child({ task_id: event.task_id, kind: event.kind })
+  const t0 = performance.now()
+  const announce = def.announces === true && message.headers[ANNOUNCED_HEADER] === undefined
+  const starts = def.startsTask ?? true
+  const opening = [...(announce ? [statusOf(event, { status: 'PENDING' })] : []), ...(starts ? [statusOf(event, { status: 'STARTED' })] : [])]
+  // The work starts while the opening statuses are on their way (one round trip less on every
+  // task's path); the outcome waits for them, so the status topic keeps its order. If they cannot
+  // be published, the handler throws below and the event is redelivered, as before.
+  const opened = opening.length > 0 ? run.publish(opening, log) : Promise.resolve()
+  opened.catch(() => {}) // awaited below; this only keeps a failure from counting as unhandled meanwhile
+
+  const worked = await work(run, event, log)
+  let failed = worked.failed
+  await opened
+  // The object was larger than its event said: that event is refused.
+  if (failed?.code === 'FB_ERR_SOURCE_REFUSED') return await refuse(run, message, failed, event)
+  try {
+    await run.publish(worked.outcome, log)
+  } catch (err) {
+    const refused = coded(err)
+    if (refused.retriable) throw refused // Kafka down past the bound: redelivered once it is back
+    // The broker will never take these outputs (e.g. too large): the task fails with the cause.
+    failed = refused
+    await run.publish([run.failure(event, refused)], log)
+  }
+  if (def.afterPublish !== undefined) {
+    // Best effort: a leftover original is expired by the bucket's lifecycle rule.
+    await def.afterPublish(event, { failed: failed !== undefined }).catch((err: unknown) => { log.warn({ err }, 'clean-up after the task failed') })
+  }
+  recordOutcome(run, log, failed, Math.round(performance.now() - t0))
+}
+
+/** The stage's work under the deadline, retried while retriable: the messages to publish, or the failure. */
+async function work<T extends StageEvent> (run: StageRun<T>, event: T, log: Logger): Promise<{ outcome: OutgoingMessage[], failed?: FaceBlurError }> {
+  const { settings, def, statusOf } = run
+  try {
+    const done = await withRetries(async () => await withDeadline(settings.taskTimeoutMs, async (signal) => {
+      const source = def.readsSource === false ? Buffer.alloc(0) : await settings.store.get(event.source.key, { maxBytes: run.maxSourceBytes })
+      return await def.process(event, { log, source, signal })
+    }), settings.retry, {
+      onRetry: (err, attempt, delayMs) => {
+        settings.metrics?.retries.inc({ consumes: def.consumes, code: (err as FaceBlurError).code })
+        log.warn({ code: (err as FaceBlurError).code, reason: (err as Error).message, attempt, delayMs }, 'retriable failure; retrying')
+      }
+    })
+    return {
+      outcome: [
+        ...done.outputs ?? [],
+        ...(done.progress === undefined ? [] : [statusOf(event, { status: 'STARTED', progress: done.progress })]),
+        ...(done.result === undefined ? [] : [statusOf(event, { status: 'SUCCESS', result: done.result })])
+      ]
+    }
+  } catch (err) {
+    const failed = coded(err)
+    return { outcome: [run.failure(event, failed)], failed }
+  }
+}
+
+function recordOutcome<T extends StageEvent> (run: StageRun<T>, log: Logger, failed: FaceBlurError | undefined, ms: number): void {
+  const { def: { stage, consumes }, settings: { metrics } } = run
+  metrics?.tasks.inc({ consumes, outcome: failed === undefined ? 'SUCCESS' : 'FAILURE', code: failed?.code ?? '' })
+  metrics?.seconds.observe({ consumes }, ms / 1000)
+  if (failed === undefined) log.info({ ms }, `${stage} done${consumes === 'submitted' || consumes === 'facesDetected' ? '' : ` (${consumes})`}`)
+  else log.info({ ms, code: failed.code, reason: failed.message }, 'task failed')
 }
 
 const coded = (err: unknown): FaceBlurError =>
