@@ -50,6 +50,28 @@ function translate (err: unknown, key: string): FaceBlurError {
   return new FaceBlurError('FB_ERR_STORAGE_UNAVAILABLE', `object store: ${(err as Error).message}`, { cause: err })
 }
 
+/** `call`, with the client's failure translated to a coded error about `key`. */
+async function about<T> (key: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (err) { throw translate(err, key) }
+}
+
+/** The whole stream, refused (FB_ERR_SOURCE_REFUSED) as soon as it passes `maxBytes`. */
+async function readBounded (stream: Readable, key: string, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let bytes = 0
+  for await (const chunk of stream) {
+    bytes += (chunk as Buffer).length
+    if (bytes > maxBytes) {
+      stream.destroy()
+      throw new FaceBlurError('FB_ERR_SOURCE_REFUSED', `object ${key} is over the ${maxBytes}-byte limit`)
+    }
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
 export function createObjectStore ({ endpoint, accessKey, secretKey, region, bucket }: ObjectStoreOptions): ObjectStore {
   const url = new URL(endpoint)
   const useSSL = url.protocol === 'https:'
@@ -62,75 +84,33 @@ export function createObjectStore ({ endpoint, accessKey, secretKey, region, buc
     region,
     pathStyle: true
   })
+  const type = (contentType: string): Record<string, string> => ({ 'Content-Type': contentType })
 
   return {
     bucket,
-    async put (key, body, contentType) {
-      try {
-        await client.putObject(bucket, key, body, body.length, { 'Content-Type': contentType })
-      } catch (err) { throw translate(err, key) }
-    },
-    async get (key, { maxBytes = Infinity } = {}) {
-      try {
-        const stream = await client.getObject(bucket, key)
-        const chunks: Buffer[] = []
-        let bytes = 0
-        for await (const chunk of stream) {
-          bytes += (chunk as Buffer).length
-          if (bytes > maxBytes) {
-            stream.destroy()
-            throw new FaceBlurError('FB_ERR_SOURCE_REFUSED', `object ${key} is over the ${maxBytes}-byte limit`)
-          }
-          chunks.push(chunk as Buffer)
-        }
-        return Buffer.concat(chunks)
-      } catch (err) { throw translate(err, key) }
-    },
-    async remove (key) {
-      try {
-        await client.removeObject(bucket, key)
-      } catch (err) { throw translate(err, key) }
-    },
-    async putStream (key, body, contentType) {
-      try {
-        await client.putObject(bucket, key, body, undefined, { 'Content-Type': contentType })
-      } catch (err) { throw translate(err, key) }
-    },
-    async putFile (key, path, contentType) {
-      try {
-        await client.fPutObject(bucket, key, path, { 'Content-Type': contentType })
-      } catch (err) { throw translate(err, key) }
-    },
-    async getFile (key, path) {
-      try {
-        await client.fGetObject(bucket, key, path)
-      } catch (err) { throw translate(err, key) }
-    },
-    async stat (key) {
-      try {
-        const s = await client.statObject(bucket, key)
-        return { bytes: s.size, contentType: String(s.metaData['content-type'] ?? 'application/octet-stream') }
-      } catch (err) { throw translate(err, key) }
-    },
-    async getRange (key, offset, length) {
-      try {
-        return await client.getPartialObject(bucket, key, offset, length)
-      } catch (err) { throw translate(err, key) }
-    },
+    put: async (key, body, contentType) => { await about(key, async () => await client.putObject(bucket, key, body, body.length, type(contentType))) },
+    get: async (key, { maxBytes = Infinity } = {}) => await about(key, async () => await readBounded(await client.getObject(bucket, key), key, maxBytes)),
+    remove: async (key) => { await about(key, async () => { await client.removeObject(bucket, key) }) },
+    putStream: async (key, body, contentType) => { await about(key, async () => await client.putObject(bucket, key, body, undefined, type(contentType))) },
+    putFile: async (key, path, contentType) => { await about(key, async () => await client.fPutObject(bucket, key, path, type(contentType))) },
+    getFile: async (key, path) => { await about(key, async () => { await client.fGetObject(bucket, key, path) }) },
+    stat: async (key) => await about(key, async () => {
+      const s = await client.statObject(bucket, key)
+      return { bytes: s.size, contentType: String(s.metaData['content-type'] ?? 'application/octet-stream') }
+    }),
+    getRange: async (key, offset, length) => await about(key, async () => await client.getPartialObject(bucket, key, offset, length)),
     async list (prefix) {
-      try {
+      return await about(prefix, async () => {
         const keys: string[] = []
         for await (const item of client.listObjectsV2(bucket, prefix, true)) {
           if (typeof (item as { name?: string }).name === 'string') keys.push((item as { name: string }).name)
         }
         return keys.sort()
-      } catch (err) { throw translate(err, prefix) }
+      })
     },
     async removePrefix (prefix) {
       const keys = await this.list(prefix)
-      try {
-        if (keys.length > 0) await client.removeObjects(bucket, keys)
-      } catch (err) { throw translate(err, prefix) }
+      if (keys.length > 0) await about(prefix, async () => { await client.removeObjects(bucket, keys) })
     },
     async ensureBucket () {
       try {
@@ -141,7 +121,7 @@ export function createObjectStore ({ endpoint, accessKey, secretKey, region, buc
       }
     },
     async expire (rules) {
-      try {
+      await about(bucket, async () => {
         await client.setBucketLifecycle(bucket, {
           Rule: rules.map(({ prefix, days }) => ({
             ID: `faceblur-expire-${prefix.replace(/\W/g, '')}`,
@@ -150,10 +130,8 @@ export function createObjectStore ({ endpoint, accessKey, secretKey, region, buc
             Expiration: { Days: days }
           }))
         })
-      } catch (err) { throw translate(err, bucket) }
+      })
     },
-    async ready () {
-      return await answerWithin(2000, client.bucketExists(bucket), false)
-    }
+    ready: async () => await answerWithin(2000, client.bucketExists(bucket), false)
   }
 }
