@@ -10,22 +10,19 @@
 // port is reused, not restarted. When KAFKA_BROKERS or S3_ENDPOINT is set, that part is external
 // and nothing local is started for it. Importing this module starts nothing: tests use
 // `stopServer`, `kafkaUp` and `minioUp` to take a server away and bring it back.
-import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { createConnection } from 'node:net'
-import { homedir } from 'node:os'
-import { dirname, join } from 'node:path'
+// The binaries and the process helpers live in scripts/infra/ (shared with scripts/cluster.mjs).
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { cache, formatKafkaStorage, javaArgs, KAFKA_VERSION, kafkaLibs, kafkaLog4j, minioBinary, newKafkaClusterId, repo } from './infra/binaries.mjs'
+import { alive, httpStatus, portOpen, readPid as readPidFile, startDetached as startProcess, stopPid, waitFor } from './infra/process.mjs'
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
-const cache = process.env.FACEBLUR_CACHE_DIR ?? join(homedir(), '.cache', 'faceblur')
+export { KAFKA_VERSION, MINIO_MODULE, minioBinary } from './infra/binaries.mjs'
+export { portOpen } from './infra/process.mjs'
+
 const run = join(cache, 'run')
 const logs = join(run, 'logs')
 
-export const KAFKA_VERSION = /<kafka\.version>([^<]+)</.exec(readFileSync(join(repo, 'infra/kafka/pom.xml'), 'utf8'))[1]
-// MinIO has no semver tags; this pseudo-version is the newest commit the Go module proxy serves.
-export const MINIO_MODULE = 'github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c'
 export const LOCAL = {
   kafka: { host: '127.0.0.1', port: 9092, controllerPort: 9093 },
   minio: { host: '127.0.0.1', port: 9000, consolePort: 9001, user: 'faceblur', password: 'faceblur-secret' }
@@ -33,69 +30,13 @@ export const LOCAL = {
 
 const say = (msg) => process.stdout.write(`[infra] ${msg}\n`)
 
-/** Runs a command without blocking the event loop, so Kafka and MinIO provision side by side. */
-function exec (command, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options })
-    child.once('error', reject)
-    child.once('exit', (code) => code === 0 ? resolve() : reject(new Error(`${command} ${args[0]} exited with ${code}`)))
-  })
-}
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Whether something accepts connections on the port (within 1 s). */
-export function portOpen (port, host = '127.0.0.1') {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host })
-    socket.setTimeout(1000)
-    socket.once('connect', () => { socket.destroy(); resolve(true) })
-    socket.once('error', () => resolve(false))
-    socket.once('timeout', () => { socket.destroy(); resolve(false) })
-  })
-}
-
-/** Polls `check` until it holds (true) or `timeoutMs` passes (false). */
-async function until (check, timeoutMs, everyMs = 500) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return true
-    await sleep(everyMs)
-  }
-  return false
-}
-
-async function waitFor (what, check, { timeoutMs, logFile }) {
-  if (await until(check, timeoutMs)) return
-  throw new Error(`${what} did not come up within ${timeoutMs / 1000} s; see ${logFile}`)
-}
-
 function startDetached (name, command, args, env = {}) {
-  mkdirSync(logs, { recursive: true })
   const logFile = join(logs, `${name}.log`)
-  const out = openSync(logFile, 'a')
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...env } })
-  child.unref()
-  closeSync(out) // the child has its own copy; a test that restarts servers must not leak fds
-  writeFileSync(join(run, `${name}.pid`), String(child.pid))
+  startProcess({ command, args, env, logFile, pidFile: join(run, `${name}.pid`) })
   return logFile
 }
 
 // ---- Kafka ---------------------------------------------------------------------------------
-
-async function kafkaLibs () {
-  const dir = join(cache, 'kafka', KAFKA_VERSION, 'libs')
-  if (existsSync(join(dir, '.complete'))) return dir
-  say(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${dir}`)
-  rmSync(dir, { recursive: true, force: true })
-  await exec('mvn', ['-q', '-B', '-f', join(repo, 'infra/kafka/pom.xml'), 'dependency:copy-dependencies',
-    '-DincludeScope=runtime', `-DoutputDirectory=${dir}`])
-  writeFileSync(join(dir, '.complete'), KAFKA_VERSION)
-  return dir
-}
-
-function java (libs, mainClass, args, extraJvm = []) {
-  return ['-cp', `${libs}/*`, ...extraJvm, mainClass, ...args]
-}
 
 export async function kafkaUp () {
   if (process.env.KAFKA_BROKERS) return say(`Kafka: external (${process.env.KAFKA_BROKERS}); nothing started`)
@@ -107,15 +48,13 @@ export async function kafkaUp () {
   mkdirSync(kafkaLogs, { recursive: true })
   const props = join(run, 'kafka-server.properties')
   writeFileSync(props, readFileSync(join(repo, 'infra/kafka/server.properties'), 'utf8').replaceAll('${DATA_DIR}', dataDir))
-  const log4j = [`-Dlog4j2.configurationFile=${join(repo, 'infra/kafka/log4j2.properties')}`, `-Dkafka.logs.dir=${kafkaLogs}`]
   if (!existsSync(join(dataDir, 'meta.properties'))) {
     say(`Kafka: formatting KRaft storage in ${dataDir}`)
-    const clusterId = randomBytes(16).toString('base64url') // Kafka's Uuid text form
-    await exec('java', java(libs, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', props, '-g'], log4j), { stdio: 'ignore' })
+    await formatKafkaStorage({ libs, props, clusterId: newKafkaClusterId(), logsDir: kafkaLogs })
   }
   // A small heap is plenty for one node on a 2-core machine; the start scripts' default is 1 GiB.
-  const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...log4j]
-  const logFile = startDetached('kafka', 'java', java(libs, 'kafka.Kafka', [props], jvm))
+  const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...kafkaLog4j(kafkaLogs)]
+  const logFile = startDetached('kafka', 'java', javaArgs(libs, 'kafka.Kafka', [props], jvm))
   say(`Kafka ${KAFKA_VERSION}: starting on 127.0.0.1:${port} (stdout ${logFile}, broker log ${join(kafkaLogs, 'server.log')})`)
   // Kafka opens its port only after loading every partition's log: with the namespaced topics
   // that test runs leave behind that can take minutes, so it is given as long as it stays alive.
@@ -131,29 +70,9 @@ export async function kafkaUp () {
 
 // ---- MinIO ---------------------------------------------------------------------------------
 
-/** The MinIO server binary, built once from its Go module into the cache (also the Docker stand-in's). */
-export async function minioBinary () {
-  const version = MINIO_MODULE.split('@')[1]
-  const dir = join(cache, 'minio', version)
-  const bin = join(dir, 'minio')
-  if (existsSync(bin)) return bin
-  say(`building MinIO (${MINIO_MODULE}) with go install into ${dir}; once per machine, several minutes`)
-  // Built to a temporary name first: an interrupted build never leaves a half binary in the cache.
-  const tmp = join(dir, 'tmp')
-  await exec('go', ['install', '-tags', 'kqueue', MINIO_MODULE], {
-    env: { ...process.env, GOBIN: tmp, CGO_ENABLED: '0', GOFLAGS: '-trimpath' }
-  })
-  renameSync(join(tmp, 'minio'), bin)
-  rmSync(tmp, { recursive: true, force: true })
-  return bin
-}
-
 async function minioLive () {
   const { host, port } = LOCAL.minio
-  try {
-    const res = await fetch(`http://${host}:${port}/minio/health/live`, { signal: AbortSignal.timeout(1000) })
-    return res.ok
-  } catch { return false }
+  return (await httpStatus(`http://${host}:${port}/minio/health/live`)) === 200
 }
 
 export async function minioUp () {
@@ -180,28 +99,13 @@ const SERVERS = {
 }
 const isServer = (name) => typeof name === 'string' && Object.hasOwn(SERVERS, name)
 
-function readPid (name) {
-  const pidFile = join(run, `${name}.pid`)
-  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : NaN
-  // 0 or a negative pid would signal a whole process group.
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined
-}
+const readPid = (name) => readPidFile(join(run, `${name}.pid`))
 
 /** The pid of the local server this script started, when it runs (for benchmarks reading its CPU time). */
 export function serverPid (name) {
   if (!isServer(name)) throw new Error(`unknown server ${name}; expected kafka or minio`)
   const pid = readPid(name)
   return pid !== undefined && alive(pid) ? pid : undefined
-}
-
-/** Whether `pid` runs; a zombie (exited, not yet reaped by its parent) counts as gone. */
-function alive (pid) {
-  try { process.kill(pid, 0) } catch (err) { return err.code === 'EPERM' }
-  try { return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')) } catch { return true }
-}
-
-function signal (pid, sig) {
-  try { process.kill(pid, sig) } catch {} // already gone
 }
 
 /**
@@ -219,14 +123,7 @@ export async function stopServer (name) {
     if (await portOpen(port)) throw new Error(`${name} on 127.0.0.1:${port} was not started by this script; not stopped`)
     return say(`${name}: was not running`)
   }
-  const gone = async () => !alive(pid) && !(await portOpen(port))
-  signal(pid, 'SIGTERM')
-  if (!(await until(gone, 20_000, 200))) {
-    say(`${name}: still up 20 s after SIGTERM; SIGKILL (pid ${pid})`)
-    signal(pid, 'SIGKILL')
-    if (!(await until(gone, 10_000, 200))) throw new Error(`${name} (pid ${pid}) did not stop; 127.0.0.1:${port} still open`)
-  }
-  rmSync(join(run, `${name}.pid`), { force: true })
+  if (await stopPid(pid, { port, graceMs: 20_000, pidFile: join(run, `${name}.pid`) }) === 'killed') say(`${name}: still up 20 s after SIGTERM; SIGKILLed (pid ${pid})`)
   say(`${name}: stopped (pid ${pid})`)
 }
 

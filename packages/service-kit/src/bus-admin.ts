@@ -6,7 +6,8 @@ import { answerWithin } from './retry.js'
 // Not a named export Node can see in the CommonJS module.
 const { ConfigResourceTypes } = kafkajs
 
-export interface TopicSpec { topic: string, partitions: number, config?: Record<string, string> }
+/** `replicationFactor`: replicas of each partition; the broker's `default.replication.factor` when absent. */
+export interface TopicSpec { topic: string, partitions: number, replicationFactor?: number, config?: Record<string, string> }
 
 export type PartitionOffsets = Array<{ partition: number, low: bigint, high: bigint }>
 
@@ -68,7 +69,7 @@ async function ensureTopics (a: Admin, specs: TopicSpec[]): Promise<void> {
       topics: missing.map((s) => ({
         topic: s.topic,
         numPartitions: s.partitions,
-        replicationFactor: -1, // the broker's default
+        replicationFactor: s.replicationFactor ?? -1, // -1: the broker's default
         configEntries: configEntries(s)
       }))
     })

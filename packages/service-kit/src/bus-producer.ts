@@ -36,6 +36,9 @@ export function createPublisher (kafka: Kafka): Publisher {
     const topicMessages = byTopic(messages)
     try {
       const p = await connectedProducer()
+      // acks -1 = all (also kafkajs's default, spelled out): the leader answers once every in-sync
+      // replica has the batch, and a topic's min.insync.replicas (2 on a cluster, see provision.ts)
+      // makes it refuse the write rather than acknowledge a single copy.
       await p.sendBatch({ acks: -1, topicMessages })
     } catch (err) {
       throw translateBusError(err)

@@ -2,24 +2,30 @@ import type { Topics } from '@faceblur/contracts'
 import type { Bus, TopicSpec } from './bus.js'
 import type { ObjectStore } from './object-store.js'
 
-/** Every topic of the pipeline, created by the project rather than left to auto-creation. */
-export function pipelineTopics (topics: Topics, partitions: number, statusRetentionMs: number): TopicSpec[] {
+/**
+ * Every topic of the pipeline, created by the project rather than left to auto-creation, with
+ * `replicationFactor` replicas. Above one replica a write must reach min(2, replicas) of them
+ * (producers use acks=all): with three, losing one broker loses no acknowledged event and stops
+ * no write; losing two stops writes instead of keeping them on a single copy.
+ */
+export function pipelineTopics (topics: Topics, partitions: number, statusRetentionMs: number, replicationFactor = 1): TopicSpec[] {
+  const replicated = replicationFactor > 1 ? { 'min.insync.replicas': String(Math.min(2, replicationFactor)) } : undefined
+  const spec = (topic: string, count: number, config?: Record<string, string>): TopicSpec => {
+    const merged = config === undefined && replicated === undefined ? undefined : { ...config, ...replicated }
+    return { topic, partitions: count, replicationFactor, ...(merged === undefined ? {} : { config: merged }) }
+  }
   return [
-    { topic: topics.submitted, partitions },
-    { topic: topics.facesDetected, partitions },
-    {
-      topic: topics.status,
-      partitions,
-      // The task view's source of truth: kept while a task may wait, then as long as its result.
-      // Compacted by task id, so a gateway's catch-up reads about one event per live task, not
-      // history: the gateways keep each task's last event equal to its state (see status-feed.ts)
-      // and write a tombstone when they forget it. Hourly segments let compaction reach them.
-      config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(statusRetentionMs), 'segment.ms': String(3600_000) }
-    },
-    { topic: topics.deadLetter, partitions: 1 },
-    { topic: topics.videoSegments, partitions },
-    { topic: topics.videoFaces, partitions },
-    { topic: topics.videoEncoded, partitions }
+    spec(topics.submitted, partitions),
+    spec(topics.facesDetected, partitions),
+    // The task view's source of truth: kept while a task may wait, then as long as its result.
+    // Compacted by task id, so a gateway's catch-up reads about one event per live task, not
+    // history: the gateways keep each task's last event equal to its state (see status-feed.ts)
+    // and write a tombstone when they forget it. Hourly segments let compaction reach them.
+    spec(topics.status, partitions, { 'cleanup.policy': 'compact,delete', 'retention.ms': String(statusRetentionMs), 'segment.ms': String(3600_000) }),
+    spec(topics.deadLetter, 1),
+    spec(topics.videoSegments, partitions),
+    spec(topics.videoFaces, partitions),
+    spec(topics.videoEncoded, partitions)
   ]
 }
 
@@ -47,12 +53,14 @@ export function lifetimes ({ FACEBLUR_RESULT_TTL_HOURS: ttl, FACEBLUR_TASK_MAX_A
   }
 }
 
-export async function provision (bus: Bus, store: ObjectStore, topics: Topics, config: Lifetimes & { FACEBLUR_TOPIC_PARTITIONS: number }, attempts = 5): Promise<void> {
+export interface TopicLayout { FACEBLUR_TOPIC_PARTITIONS: number, FACEBLUR_KAFKA_REPLICATION_FACTOR: number }
+
+export async function provision (bus: Bus, store: ObjectStore, topics: Topics, config: Lifetimes & TopicLayout, attempts = 5): Promise<void> {
   const { statusRetentionMs, expiry } = lifetimes(config)
   for (let attempt = 1; ; attempt++) {
     try {
       await Promise.all([
-        bus.ensureTopics(pipelineTopics(topics, config.FACEBLUR_TOPIC_PARTITIONS, statusRetentionMs)),
+        bus.ensureTopics(pipelineTopics(topics, config.FACEBLUR_TOPIC_PARTITIONS, statusRetentionMs, config.FACEBLUR_KAFKA_REPLICATION_FACTOR)),
         (async () => {
           await store.ensureBucket()
           await store.expire(expiry)

@@ -7,6 +7,7 @@ t.test('defaults point at the local servers and are frozen', async (t) => {
   t.equal(config.KAFKA_BROKERS, '127.0.0.1:9092')
   t.equal(config.S3_ENDPOINT, 'http://127.0.0.1:9000')
   t.equal(config.FACEBLUR_TOPIC_PARTITIONS, 6)
+  t.equal(config.FACEBLUR_KAFKA_REPLICATION_FACTOR, 1, 'one replica: the single local broker')
   t.equal(config.FACEBLUR_KEEP_ORIGINALS, false)
   t.ok(Object.isFrozen(config))
 })
