@@ -37,16 +37,11 @@ export const MINIO_CREDENTIALS = { user: 'faceblur', password: 'faceblur-secret'
  * The services, two of each but the video stage, each with its own HTTP port (the gateway's API,
  * a stage's /health and /ready), under the variable its config.ts reads.
  *
- * `minio`: the MinIO node the service talks to. Any node of a distributed MinIO serves every
- * object (each reads and writes the shards on all four drives), so the services are spread over
- * the four and two instances of a kind never share one. When a node dies, the erasure set keeps
- * working on the other three, but the services pointed at that node lose the store (seen with
- * `kill -9`): a gateway answers uploads 503 FB_ERR_STORAGE_UNAVAILABLE and its /ready is false; a
- * stage's /ready is false, yet it stays in its consumer group, so the tasks of its partitions wait
- * in its retries (FACEBLUR_RETRY_MAX_S, 120 s) and then fail FB_ERR_STORAGE_UNAVAILABLE, unless the
- * node is back first or a rebalance hands the partition to its twin. Accepted tasks are not lost,
- * but some fail. In production a load balancer in front of the nodes (MinIO's own advice) hides
- * the loss; here `npm run cluster up` brings the node back.
+ * `minio`: the MinIO node the service talks to first; the others follow it in its S3_ENDPOINT. Any
+ * node of a distributed MinIO serves every object (each reads and writes the shards on all four
+ * drives), so the services are spread over the four and two instances of a kind never share one.
+ * When a node dies the erasure set keeps working on the other three, and the services whose first
+ * node it was move on to the next one at the first refused connection (object-store.ts).
  */
 export const SERVICE_NODES = [
   { name: 'gateway-1', service: 'gateway', port: 19080, minio: 1 },

@@ -44,7 +44,9 @@ function env (node, detectorModel) {
     KAFKA_BROKERS, // all three: a client needs any one to find the rest
     FACEBLUR_NAMESPACE: NAMESPACE,
     FACEBLUR_KAFKA_REPLICATION_FACTOR: '3', // and min.insync.replicas 2 (packages/service-kit/src/provision.ts)
-    S3_ENDPOINT: `http://127.0.0.1:${minio.port}`, // one node; see SERVICE_NODES in layout.mjs for when it dies
+    // Every node, this service's own first (SERVICE_NODES spreads them): the store moves on to the
+    // next when one does not answer, so a dead node costs a refused connection, not the task.
+    S3_ENDPOINT: [minio, ...MINIO_NODES.filter((n) => n !== minio)].map((n) => `http://127.0.0.1:${n.port}`).join(','),
     S3_ACCESS_KEY: MINIO_CREDENTIALS.user,
     S3_SECRET_KEY: MINIO_CREDENTIALS.password,
     [PORT_VARIABLE[node.service]]: String(node.port),

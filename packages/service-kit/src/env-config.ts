@@ -12,7 +12,7 @@ export const SharedEnv = {
   FACEBLUR_NAMESPACE: Type.String({ default: '', pattern: '^[a-zA-Z0-9._-]*$', description: 'prefix of every topic and consumer group' }),
   FACEBLUR_TOPIC_PARTITIONS: Type.Integer({ default: 6, minimum: 1, description: 'partitions of each topic the project creates' }),
   FACEBLUR_KAFKA_REPLICATION_FACTOR: Type.Integer({ default: 1, minimum: 1, description: 'replicas of each topic the project creates: 1 for the single local broker, 3 on a cluster (`npm run cluster`). Above 1 each topic also gets min.insync.replicas = min(2, this), so a write (producers use acks=all) is on two brokers before it is acknowledged, and is refused rather than kept on one. Topics that already exist keep their replica count' }),
-  S3_ENDPOINT: Type.String({ default: 'http://127.0.0.1:9000', description: 'S3/MinIO endpoint URL' }),
+  S3_ENDPOINT: Type.String({ default: 'http://127.0.0.1:9000', description: 'S3/MinIO endpoint URL; several nodes of one store comma-separated (distributed MinIO): calls move to the next when one does not answer' }),
   S3_ACCESS_KEY: Type.String({ default: 'faceblur' }),
   S3_SECRET_KEY: Type.String({ default: 'faceblur-secret' }),
   S3_REGION: Type.String({ default: 'us-east-1' }),

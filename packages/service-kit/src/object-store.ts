@@ -50,13 +50,6 @@ function translate (err: unknown, key: string): FaceBlurError {
   return new FaceBlurError('FB_ERR_STORAGE_UNAVAILABLE', `object store: ${(err as Error).message}`, { cause: err })
 }
 
-/** `call`, with the client's failure translated to a coded error about `key`. */
-async function about<T> (key: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (err) { throw translate(err, key) }
-}
-
 /** The whole stream, refused (FB_ERR_SOURCE_REFUSED) as soon as it passes `maxBytes`. */
 async function readBounded (stream: Readable, key: string, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = []
@@ -72,37 +65,58 @@ async function readBounded (stream: Readable, key: string, maxBytes: number): Pr
   return Buffer.concat(chunks)
 }
 
-export function createObjectStore ({ endpoint, accessKey, secretKey, region, bucket }: ObjectStoreOptions): ObjectStore {
-  const url = new URL(endpoint)
+/** Failures that say the node did not answer at all: another node of the same store may. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE'])
+const unreachable = (err: unknown): boolean => UNREACHABLE.has((err as { code?: string }).code ?? '') || /socket hang up/i.test((err as Error).message ?? '')
+
+function clientFor (endpoint: string, { accessKey, secretKey, region }: ObjectStoreOptions): Client {
+  const url = new URL(endpoint.trim())
   const useSSL = url.protocol === 'https:'
-  const client = new Client({
-    endPoint: url.hostname,
-    port: url.port === '' ? (useSSL ? 443 : 80) : Number(url.port),
-    useSSL,
-    accessKey,
-    secretKey,
-    region,
-    pathStyle: true
-  })
+  return new Client({ endPoint: url.hostname, port: url.port === '' ? (useSSL ? 443 : 80) : Number(url.port), useSSL, accessKey, secretKey, region, pathStyle: true })
+}
+
+/**
+ * An S3 store; `endpoint` may list several nodes of the same store, comma-separated (distributed
+ * MinIO serves every object from any node). Calls go to one node; when it does not answer at all
+ * they move on to the next, which then takes the calls that follow, so a dead node costs a refused
+ * connection, not the task. A body that streams in (`putStream`) is not sent again.
+ */
+export function createObjectStore (options: ObjectStoreOptions): ObjectStore {
+  const { bucket, region } = options
+  const clients = options.endpoint.split(',').filter((e) => e.trim() !== '').map((e) => clientFor(e, options))
+  let current = 0
+  /** `call` on the current node (moving on while nodes do not answer), its failure translated for `key`. */
+  async function about<T> (key: string, call: (client: Client) => Promise<T>, { once = false } = {}): Promise<T> {
+    for (let tried = 1; ; tried++) {
+      const at = current
+      try {
+        return await call(clients[at]!)
+      } catch (err) {
+        if (!unreachable(err) || clients.length === 1) throw translate(err, key)
+        if (current === at) current = (at + 1) % clients.length // concurrent calls move it once
+        if (once || tried >= clients.length) throw translate(err, key)
+      }
+    }
+  }
   const type = (contentType: string): Record<string, string> => ({ 'Content-Type': contentType })
 
   return {
     bucket,
-    put: async (key, body, contentType) => { await about(key, async () => await client.putObject(bucket, key, body, body.length, type(contentType))) },
-    get: async (key, { maxBytes = Infinity } = {}) => await about(key, async () => await readBounded(await client.getObject(bucket, key), key, maxBytes)),
-    remove: async (key) => { await about(key, async () => { await client.removeObject(bucket, key) }) },
-    putStream: async (key, body, contentType) => { await about(key, async () => await client.putObject(bucket, key, body, undefined, type(contentType))) },
-    putFile: async (key, path, contentType) => { await about(key, async () => await client.fPutObject(bucket, key, path, type(contentType))) },
-    getFile: async (key, path) => { await about(key, async () => { await client.fGetObject(bucket, key, path) }) },
-    stat: async (key) => await about(key, async () => {
-      const s = await client.statObject(bucket, key)
+    put: async (key, body, contentType) => { await about(key, async (c) => await c.putObject(bucket, key, body, body.length, type(contentType))) },
+    get: async (key, { maxBytes = Infinity } = {}) => await about(key, async (c) => await readBounded(await c.getObject(bucket, key), key, maxBytes)),
+    remove: async (key) => { await about(key, async (c) => { await c.removeObject(bucket, key) }) },
+    putStream: async (key, body, contentType) => { await about(key, async (c) => await c.putObject(bucket, key, body, undefined, type(contentType)), { once: true }) },
+    putFile: async (key, path, contentType) => { await about(key, async (c) => await c.fPutObject(bucket, key, path, type(contentType))) },
+    getFile: async (key, path) => { await about(key, async (c) => { await c.fGetObject(bucket, key, path) }) },
+    stat: async (key) => await about(key, async (c) => {
+      const s = await c.statObject(bucket, key)
       return { bytes: s.size, contentType: String(s.metaData['content-type'] ?? 'application/octet-stream') }
     }),
-    getRange: async (key, offset, length) => await about(key, async () => await client.getPartialObject(bucket, key, offset, length)),
+    getRange: async (key, offset, length) => await about(key, async (c) => await c.getPartialObject(bucket, key, offset, length)),
     async list (prefix) {
-      return await about(prefix, async () => {
+      return await about(prefix, async (c) => {
         const keys: string[] = []
-        for await (const item of client.listObjectsV2(bucket, prefix, true)) {
+        for await (const item of c.listObjectsV2(bucket, prefix, true)) {
           if (typeof (item as { name?: string }).name === 'string') keys.push((item as { name: string }).name)
         }
         return keys.sort()
@@ -110,19 +124,19 @@ export function createObjectStore ({ endpoint, accessKey, secretKey, region, buc
     },
     async removePrefix (prefix) {
       const keys = await this.list(prefix)
-      if (keys.length > 0) await about(prefix, async () => { await client.removeObjects(bucket, keys) })
+      if (keys.length > 0) await about(prefix, async (c) => { await c.removeObjects(bucket, keys) })
     },
     async ensureBucket () {
       try {
-        if (!(await client.bucketExists(bucket))) await client.makeBucket(bucket, region)
+        await about(bucket, async (c) => { if (!(await c.bucketExists(bucket))) await c.makeBucket(bucket, region) })
       } catch (err) {
-        if ((err as { code?: string }).code === 'BucketAlreadyOwnedByYou') return
-        throw translate(err, bucket)
+        if ((err as FaceBlurError).cause !== undefined && ((err as FaceBlurError).cause as { code?: string }).code === 'BucketAlreadyOwnedByYou') return
+        throw err
       }
     },
     async expire (rules) {
-      await about(bucket, async () => {
-        await client.setBucketLifecycle(bucket, {
+      await about(bucket, async (c) => {
+        await c.setBucketLifecycle(bucket, {
           Rule: rules.map(({ prefix, days }) => ({
             ID: `faceblur-expire-${prefix.replace(/\W/g, '')}`,
             Status: 'Enabled',
@@ -132,6 +146,6 @@ export function createObjectStore ({ endpoint, accessKey, secretKey, region, buc
         })
       })
     },
-    ready: async () => await answerWithin(2000, client.bucketExists(bucket), false)
+    ready: async () => await answerWithin(2000, about(bucket, async (c) => await c.bucketExists(bucket)), false)
   }
 }

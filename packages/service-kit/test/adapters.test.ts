@@ -56,6 +56,21 @@ t.test('object store: an unreachable endpoint is a retriable error', async (t) =
   t.equal(await down.ready(), false)
 })
 
+t.test('object store: several endpoints of one store, a dead one passed over', async (t) => {
+  // A dead node first (nothing listens on port 1), then the real MinIO: every call still lands.
+  const endpoint = `http://127.0.0.1:1,${config.S3_ENDPOINT}`
+  const nodes = createObjectStore({ endpoint, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION, bucket: config.S3_BUCKET })
+  t.equal(await nodes.ready(), true, 'ready while any node answers')
+  const key = `uploads/${randomUUID()}`
+  await nodes.put(key, Buffer.from('over the live node'), 'text/plain')
+  t.equal((await store.get(key)).toString(), 'over the live node', 'written to the store itself')
+  t.equal((await nodes.get(key)).toString(), 'over the live node')
+  await nodes.remove(key)
+  await t.rejects(nodes.get(key), { code: 'FB_ERR_SOURCE_MISSING' }, 'a missing object is not a dead node: no endless failover')
+  const allDead = createObjectStore({ endpoint: 'http://127.0.0.1:1,http://127.0.0.1:2', accessKey: 'x', secretKey: 'xxxxxxxx', region: 'us-east-1', bucket: 'nope' })
+  await t.rejects(allDead.get('k'), { code: 'FB_ERR_STORAGE_UNAVAILABLE', retriable: true }, 'every node dead: unavailable, retriable')
+})
+
 t.test('bus: topics are created once, messages keep per-key order, offsets are committed', async (t) => {
   const topic = `faceblur.test.${randomUUID()}`
   await bus.ensureTopics([{ topic, partitions: 3 }])
