@@ -1,7 +1,7 @@
 // The admin side of the Kafka adapter: topics, offsets, a group's lag, readiness, group removal.
 import kafkajs, { type Admin, type Kafka } from 'kafkajs'
 import { translateBusError } from './bus-errors.js'
-import { answerWithin } from './retry.js'
+import { answerWithin, withRetries } from './retry.js'
 
 // Not a named export Node can see in the CommonJS module.
 const { ConfigResourceTypes } = kafkajs
@@ -114,13 +114,6 @@ async function deleteGroup (a: Admin, groupId: string): Promise<void> {
  * Retries an admin call on Kafka's retriable errors: right after a topic is created its
  * partitions may not have a leader yet, which kafkajs's admin reports instead of waiting.
  */
-async function retrying<T> (call: () => Promise<T>, attempts = 8): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call()
-    } catch (err) {
-      if (attempt >= attempts || (err as { retriable?: boolean }).retriable !== true) throw err
-      await new Promise((resolve) => setTimeout(resolve, 250 * attempt))
-    }
-  }
+async function retrying<T> (call: () => Promise<T>): Promise<T> {
+  return await withRetries(call, { maxMs: 7000, initialDelayMs: 250, maxDelayMs: 2000 })
 }

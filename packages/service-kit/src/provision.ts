@@ -1,6 +1,7 @@
 import type { Topics } from '@faceblur/contracts'
 import type { Bus, TopicSpec } from './bus.js'
 import type { ObjectStore } from './object-store.js'
+import { withRetries } from './retry.js'
 
 /**
  * Every topic of the pipeline, created by the project rather than left to auto-creation, with
@@ -55,21 +56,16 @@ export function lifetimes ({ FACEBLUR_RESULT_TTL_HOURS: ttl, FACEBLUR_TASK_MAX_A
 
 export interface TopicLayout { FACEBLUR_TOPIC_PARTITIONS: number, FACEBLUR_KAFKA_REPLICATION_FACTOR: number }
 
-export async function provision (bus: Bus, store: ObjectStore, topics: Topics, config: Lifetimes & TopicLayout, attempts = 5): Promise<void> {
+export async function provision (bus: Bus, store: ObjectStore, topics: Topics, config: Lifetimes & TopicLayout): Promise<void> {
   const { statusRetentionMs, expiry } = lifetimes(config)
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await Promise.all([
-        bus.ensureTopics(pipelineTopics(topics, config.FACEBLUR_TOPIC_PARTITIONS, statusRetentionMs, config.FACEBLUR_KAFKA_REPLICATION_FACTOR)),
-        (async () => {
-          await store.ensureBucket()
-          await store.expire(expiry)
-        })()
-      ])
-      return
-    } catch (err) {
-      if (attempt >= attempts) throw err
-      await new Promise((resolve) => setTimeout(resolve, 500 * attempt))
-    }
-  }
+  // Any failure is retried for a few seconds: at start-up Kafka or the store may still be coming up.
+  await withRetries(async () => {
+    await Promise.all([
+      bus.ensureTopics(pipelineTopics(topics, config.FACEBLUR_TOPIC_PARTITIONS, statusRetentionMs, config.FACEBLUR_KAFKA_REPLICATION_FACTOR)),
+      (async () => {
+        await store.ensureBucket()
+        await store.expire(expiry)
+      })()
+    ])
+  }, { maxMs: 6000, initialDelayMs: 500, maxDelayMs: 2000 }, { retriable: () => true })
 }

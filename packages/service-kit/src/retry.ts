@@ -14,18 +14,20 @@ export const backoffMs = (attempt: number, policy: Pick<RetryPolicy, 'initialDel
 const isRetriable = (err: unknown): boolean => (err as { retriable?: unknown }).retriable === true
 
 /**
- * Runs `call`, retrying while it throws a retriable error, with backoff, until the policy's time
- * is spent; then the last error is thrown as it is (still retriable: the caller decides). A
- * non-retriable error is thrown at once. `signal` stops the waiting early.
+ * Runs `call`, retrying while it throws a retriable error (its `retriable` flag, or the caller's
+ * own test), with backoff, until the policy's time is spent; then the last error is thrown as it is
+ * (still retriable: the caller decides). A non-retriable error is thrown at once. `signal` stops
+ * the waiting early. The one retry loop of the project.
  */
-export async function withRetries<T> (call: () => Promise<T>, policy: RetryPolicy, hooks: { onRetry?: (err: unknown, attempt: number, delayMs: number) => void, signal?: AbortSignal } = {}): Promise<T> {
+export async function withRetries<T> (call: () => Promise<T>, policy: RetryPolicy, hooks: { onRetry?: (err: unknown, attempt: number, delayMs: number) => void, signal?: AbortSignal, retriable?: (err: unknown) => boolean } = {}): Promise<T> {
   const started = Date.now()
+  const retriable = hooks.retriable ?? isRetriable
   for (let attempt = 1; ; attempt++) {
     try {
       return await call()
     } catch (err) {
       const delay = backoffMs(attempt, policy)
-      if (!isRetriable(err) || hooks.signal?.aborted === true || Date.now() - started + delay > policy.maxMs) throw err
+      if (!retriable(err) || hooks.signal?.aborted === true || Date.now() - started + delay > policy.maxMs) throw err
       hooks.onRetry?.(err, attempt, delay)
       await new Promise((resolve) => setTimeout(resolve, delay))
     }
