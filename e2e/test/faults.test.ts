@@ -13,6 +13,7 @@ import { codecs, namesFor, uploadKey, type TaskStatusV1 } from '@faceblur/contra
 import { Client, freePort, namespace, start, type RunningService } from '../support/harness.js'
 import { skipUnlessLocal, startKafka, startMinio, stopKafka, stopMinio } from '../support/infra-control.js'
 import { connect, submitDirect } from '../support/status-watcher.js'
+import { until } from '../support/wait.js'
 
 const seed = readFileSync(join(import.meta.dirname, '../../../shared/fixtures/seed_test.jpg'))
 // A small photo for the mass cases: the faults are the point, not the model's time.
@@ -86,14 +87,6 @@ async function stillServing (t: Tap, fault: string): Promise<void> {
   t.equal(pipeline.statuses.get(id)?.status, 'SUCCESS', `${fault}: a new task succeeds afterwards`)
 }
 
-/** Waits, polling, until `condition` holds; fails after `withinMs`. */
-async function until (what: string, condition: () => Promise<boolean> | boolean, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not so after ${withinMs} ms`)
-    await sleep(200)
-  }
-}
 
 /** A stage's counter from its /metrics, for the input it consumes (`submitted`, `facesDetected`…). */
 async function stageCounter (port: number, name: string, consumes: string): Promise<number> {
@@ -199,7 +192,7 @@ t.test('poison events: each is dead-lettered and fails its task, the stages surv
     `${pipeline.topics.facesDetected}/${ids.blurForged}`
   ].sort()
   const lettersNow = (): string[] => pipeline.deadLetters.slice(before).map((l) => `${l.topic}/${l.key}`).sort()
-  try { await until('dead letters', () => lettersNow().length >= refused.length, 30_000) } catch { /* compared below */ }
+  try { await until(() => lettersNow().length >= refused.length, 30_000, 'dead letters') } catch { /* compared below */ }
   const letters = pipeline.deadLetters.slice(before)
   t.comment(`fault poison: ${poison.length + 1} poison events, ${letters.length} dead letters (largest ${Math.max(...letters.map((l) => JSON.stringify(l).length))} bytes)`)
   t.same(lettersNow(), refused, 'every refused event has exactly one dead letter, and nothing else has one')
@@ -218,8 +211,8 @@ t.test('poison events: each is dead-lettered and fails its task, the stages surv
   await Promise.all([startStage('detector'), startStage('blurrer')])
   await stillServing(t, 'poison+restart')
   const { groups } = namesFor(namespace)
-  await until('the restarted stages read their inputs to the end', async () =>
-    await pipeline.bus.lag(groups.detector, pipeline.topics.submitted) === 0 && await pipeline.bus.lag(groups.blurrer, pipeline.topics.facesDetected) === 0, 60_000)
+  await until(async () =>
+    await pipeline.bus.lag(groups.detector, pipeline.topics.submitted) === 0 && await pipeline.bus.lag(groups.blurrer, pipeline.topics.facesDetected) === 0, 60_000, 'the restarted stages read their inputs to the end')
   t.equal(await dlqSize(), lettersBefore, 'no poison was read twice')
 })
 

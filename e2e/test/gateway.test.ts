@@ -9,6 +9,7 @@ import { codecs, type DetectionResultBody, type TaskStatusV1 } from '@faceblur/c
 import { loadEnvConfig, SharedEnv, storeFromConfig } from '@faceblur/service-kit'
 import { badUploads } from '../support/bad-inputs.js'
 import { goneFromStore } from '../support/store.js'
+import { until } from '../support/wait.js'
 import { Client, freePort, start, type RunningService } from '../support/harness.js'
 import { connect } from '../support/status-watcher.js'
 
@@ -26,13 +27,6 @@ const startGateway = async (env: Record<string, string> = {}): Promise<{ svc: Ru
 t.teardown(async () => { await Promise.all(services.map((s) => s.stop())) })
 
 const readyBody = async (base: string): Promise<{ tasks: number, unfinished: number }> => await (await fetch(`${base}/ready`)).json() as { tasks: number, unfinished: number }
-async function until (condition: () => Promise<boolean>, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`not so after ${withinMs} ms`)
-    await sleep(100)
-  }
-}
 
 const main = await startGateway()
 const stages = await Promise.all([start('detector'), start('blurrer')])
