@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
 
-export const SERVICES: readonly ['gateway', 'detector', 'blurrer']
+export const SERVICES: readonly ['gateway', 'detector', 'blurrer', 'video']
 
 export interface StartOptions {
   env?: Record<string, string>

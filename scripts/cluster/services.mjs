@@ -66,11 +66,10 @@ export async function serviceAnswer (node) {
 export async function servicesUp () {
   const missing = SERVICE_NODES.filter((n) => servicePid(n) === undefined)
   for (const n of SERVICE_NODES) if (!missing.includes(n)) say(`${n.name}: running (pid ${servicePid(n)})`)
-  if (missing.length === 0) return
   for (const n of missing) {
     if (await portOpen(n.port)) throw new Error(`${n.name}: port ${n.port} is taken by a process this script did not start`)
   }
-  const node = nodeBinary()
+  const node = missing.length > 0 ? nodeBinary() : undefined
   const detectorModel = missing.some((n) => n.service === 'detector') ? model() : {}
   for (const n of missing) {
     const pid = startDetached({
@@ -83,11 +82,13 @@ export async function servicesUp () {
     })
     say(`${n.name}: started (pid ${pid}, port ${n.port}, MinIO node ${n.minio}; log ${logFile(n.name)})`)
   }
-  // Seven Node processes starting on two cores beside three JVMs and four MinIOs: minutes, not seconds.
+  // Seven Node processes starting on two cores beside three JVMs and four MinIOs: minutes, not
+  // seconds. Every service is waited for, not only those started: after a broker or a MinIO node
+  // comes back, the running ones take a moment to rejoin their groups and be ready again.
   const ok = await until(async () => {
     const dead = missing.find((n) => { const pid = servicePid(n); return pid === undefined || !alive(pid) })
     if (dead !== undefined) throw new Error(`${dead.name} exited while starting; see ${logFile(dead.name)}`)
-    return (await Promise.all(missing.map(serviceAnswer))).every((a) => a.ok)
+    return (await Promise.all(SERVICE_NODES.map(serviceAnswer))).every((a) => a.ok)
   }, 300_000, 1000)
   if (!ok) throw new Error('the services were not all ready within 300 s; see `npm run cluster status` and their logs')
   say(`services: ${SERVICE_NODES.length} ready (gateways on ${SERVICE_NODES.filter((n) => n.service === 'gateway').map((n) => n.port).join(', ')})`)
