@@ -2,8 +2,9 @@
 # The newcomer's two commands, behind `npm start` and `npm test`, and the benchmarks:
 #   start: install, build, fetch the model, FFmpeg, start Kafka + MinIO, run the four services
 #   test:  install, build, fetch the models, FFmpeg, start Kafka + MinIO, run every package's tests
-#   test-cluster: install, build, fetch the model, FFmpeg, then the local cluster (scripts/cluster.mjs)
-#          from empty data and the cluster fault suite against it; the cluster is wiped afterwards
+#   test-cluster, soak: install, build, fetch the model, FFmpeg, then the local cluster
+#          (scripts/cluster.mjs) from empty data, and the cluster fault suite or the soak against it;
+#          the cluster is wiped afterwards
 #   bench FILE: the same provisioning as start, then one benchmark script (`npm run bench:*`)
 # Everything heavy is cached in ${FACEBLUR_CACHE_DIR:-~/.cache/faceblur} and reused.
 set -euo pipefail
@@ -81,15 +82,20 @@ if ! command -v "${FACEBLUR_FFMPEG:-ffmpeg}" >/dev/null || ! command -v "${FACEB
   fi
 fi
 
-if [ "${1:-}" = test-cluster ]; then
-  # Its own Kafka and MinIO: three brokers and four MinIO nodes from fresh data, so the suite
-  # always meets the services just built; gone again when it ends, however it ends.
+if [ "${1:-}" = test-cluster ] || [ "${1:-}" = soak ]; then
+  # Their own Kafka and MinIO: three brokers and four MinIO nodes from fresh data, so they always
+  # meet the services just built; gone again when they end, however they end.
   step "the local cluster (npm run cluster): 3 Kafka brokers, 4 MinIO nodes, 7 services"
   node scripts/cluster.mjs down --wipe >&2
   trap 'node scripts/cluster.mjs down --wipe >&2' EXIT
   node scripts/cluster.mjs up >&2
-  step "cluster fault suite (e2e/cluster)"
-  cd e2e && pnpm exec tap --timeout=2400 --disable-coverage cluster/cluster-faults.ts
+  if [ "$1" = soak ]; then
+    step "soak (e2e/cluster/soak.ts: ${FACEBLUR_SOAK_MINUTES:-20} min; alone on the machine, or its figures mean little)"
+    pnpm exec tsx e2e/cluster/soak.ts
+  else
+    step "cluster fault suite (e2e/cluster/cluster-faults.ts)"
+    (cd e2e && pnpm exec tap --timeout=2400 --disable-coverage cluster/cluster-faults.ts)
+  fi
   exit
 fi
 
@@ -123,7 +129,7 @@ case "${1:-}" in
     exec pnpm exec tsx "$2"
     ;;
   *)
-    echo "usage: scripts/dev.sh start|test|test-cluster|bench FILE" >&2
+    echo "usage: scripts/dev.sh start|test|test-cluster|soak|bench FILE" >&2
     exit 2
     ;;
 esac

@@ -1,8 +1,9 @@
 // The cluster fault suite (`npm run test:cluster`, issue #23): against the local cluster of
 // `npm run cluster` (3 KRaft brokers with replication factor 3 and min.insync.replicas 2, MinIO on
 // 4 nodes, 2 gateways, 2 detectors, 2 blurrers, the video stage), each fault strikes on its own
-// while at least FACEBLUR_CLUSTER_IN_FLIGHT tasks (500) are accepted and unfinished, detect and
-// blur mixed with one video. Each round prints
+// once FACEBLUR_CLUSTER_IN_FLIGHT tasks (500) are accepted and unfinished, detect and blur mixed
+// with one video, from clients uploading to the gateways and bulk producers writing to Kafka.
+// Each round prints
 //   # cluster fault NAME: accepted=N SUCCESS=N lost=0 stuck=0 …
 // and asserts every count, that no task's state ever moved backwards on a gateway's WebSocket, and
 // that a blurred result's bytes never changed after a client was told it was ready.
@@ -14,7 +15,7 @@ import sharp from 'sharp'
 import t, { type Test } from 'tap'
 import type { TaskStatusV1 } from '@faceblur/contracts'
 import { Client } from '../support/harness.js'
-import { connect } from '../support/status-watcher.js'
+import { connect, submitDirect } from '../support/status-watcher.js'
 import { makeClip } from '../support/video.js'
 import { until } from '../support/wait.js'
 import { fetchResult, Follower, sha256 } from './follower.js'
@@ -22,7 +23,11 @@ import { type Accepted, type Kind, runLoad } from './load.js'
 import { brokerNames, busiestInputLeader, clientEnv, GATEWAYS, NAMESPACE, restoreCluster, stopNode } from './nodes.js'
 
 const IN_FLIGHT = Number(process.env.FACEBLUR_CLUSTER_IN_FLIGHT ?? 500)
-const TASKS = Math.ceil(IN_FLIGHT * 1.6)
+// Half the load from bulk producers straight onto Kafka (fast to send, so the backlog builds at
+// once), the rest uploads through both gateways, which go on while the fault strikes.
+const BULK = IN_FLIGHT
+const UPLOADS = Math.ceil(IN_FLIGHT * 0.6)
+const kindOf = (i: number): Kind => (i % 2 === 0 ? 'detect' : 'blur')
 
 Object.assign(process.env, clientEnv)
 const pipeline = await connect(NAMESPACE)
@@ -61,32 +66,54 @@ async function runRound (t: Test, fault: string, inject: (round: Round) => Promi
     // Settled at once, so a failed fault or restore is reported with the round's counts, not thrown.
     injected = inject(round).then(() => undefined, (err: Error) => err)
   }
-  const items: Array<{ kind: Kind, bytes: Buffer }> = [{ kind: 'video', bytes: clip }, ...Array.from({ length: TASKS }, (_, i) => ({ kind: (i % 2 === 0 ? 'detect' : 'blur') as Kind, bytes: photo }))]
+  const items: Array<{ kind: Kind, bytes: Buffer }> = [{ kind: 'video', bytes: clip }, ...Array.from({ length: UPLOADS }, (_, i) => ({ kind: kindOf(i), bytes: photo }))]
   const watch = setInterval(() => {
     const inFlight = ids.length - tasksDone()
     peak = Math.max(peak, inFlight)
     if (inFlight >= IN_FLIGHT) fire(`≥ ${IN_FLIGHT}`)
   }, 200)
   const started = Date.now()
-  const load = await runLoad({
-    gateways: GATEWAYS,
-    items,
-    concurrency: 8, // within a client's cap on uploads in progress (FACEBLUR_MAX_UPLOADS_PER_CLIENT)
-    onAccepted: (task) => {
-      ids.push(task.id)
-      follower.follow(task.id, task.kind)
-      // On a machine that keeps up, strike anyway while uploads still go on.
-      if (ids.length >= 0.85 * items.length) fire('85 % of uploads answered')
-    }
-  })
+  const accept = (task: Accepted): void => {
+    ids.push(task.id)
+    if (task.gateway !== 'kafka') follower.follow(task.id, task.kind)
+    // On a machine that keeps up, strike anyway while uploads still go on.
+    if (ids.length >= 0.85 * (items.length + BULK)) fire('85 % of the load accepted')
+  }
+  const [load, bulk] = await Promise.all([
+    // within a client's cap on uploads in progress (FACEBLUR_MAX_UPLOADS_PER_CLIENT)
+    runLoad({ gateways: GATEWAYS, items, concurrency: 8, onAccepted: accept }),
+    bulkLoad(BULK, accept)
+  ])
   clearInterval(watch)
-  fire('every upload answered') // when refusals kept the accepted below the 85 % mark
+  fire('all the load answered') // when refusals kept the accepted below the 85 % mark
   const faultError = await injected
   await until(() => tasksDone() === ids.length, 300_000).catch(() => {}) // counted below
   await follower.close()
-  await verdict(t, fault, load.accepted, follower, { peak, refused: load.refused, seconds: (Date.now() - started) / 1000 })
+  const refused = new Map([...load.refused, ...bulk.refused])
+  await verdict(t, fault, [...load.accepted, ...bulk.accepted], follower, { peak, refused, seconds: (Date.now() - started) / 1000 })
   t.error(faultError, `${fault}: the fault struck and the cluster was restored (npm run cluster up)`)
-  return { refused: load.refused }
+  return { refused }
+}
+
+/** What bulk producers do beside the clients: image in the bucket, then `submitted` on Kafka. */
+async function bulkLoad (count: number, onAccepted: (task: Accepted) => void): Promise<{ accepted: Accepted[], refused: Map<string, number> }> {
+  const accepted: Accepted[] = []
+  const refused = new Map<string, number>()
+  let next = 0
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < count) {
+      const kind = kindOf(next++)
+      try {
+        const task = { id: await submitDirect(pipeline, kind, photo), kind, gateway: 'kafka' }
+        accepted.push(task)
+        onAccepted(task)
+      } catch (err) {
+        const why = `kafka ${(err as { code?: string }).code ?? (err as Error).message.slice(0, 40)}`
+        refused.set(why, (refused.get(why) ?? 0) + 1)
+      }
+    }
+  }))
+  return { accepted, refused }
 }
 
 interface Extra { peak: number, refused: Map<string, number>, seconds: number }
@@ -94,6 +121,7 @@ interface Extra { peak: number, refused: Map<string, number>, seconds: number }
 async function verdict (t: Test, fault: string, accepted: Accepted[], follower: Follower, extra: Extra): Promise<void> {
   const ids = new Set(accepted.map((a) => a.id))
   const count = { SUCCESS: 0, FAILURE: 0, lost: 0, stuck: 0, unqueued: 0, rewritten: 0 }
+  const unfinished: string[] = []
   const [client, other] = GATEWAYS.map((g) => new Client(g.base)) as [Client, Client]
   for (const task of accepted) {
     const seen = pipeline.statuses.get(task.id)
@@ -102,9 +130,10 @@ async function verdict (t: Test, fault: string, accepted: Accepted[], follower: 
     if (seen === undefined || answer.status === 404) count.lost++
     else if (!finished(seen)) count.stuck++
     else count[seen.status as 'SUCCESS' | 'FAILURE']++
+    if (seen?.status !== 'SUCCESS') unfinished.push(`${task.id} (${task.kind} via ${task.gateway}: ${seen?.status ?? 'never seen'}, gateway answers ${answer.status})`)
     // An answered upload whose `submitted` event is not on the topic: an acknowledged message lost.
     if (!pipeline.submitted.has(task.id)) count.unqueued++
-    if (task.kind === 'blur' && seen?.status === 'SUCCESS') {
+    if (task.kind === 'blur' && task.gateway !== 'kafka' && seen?.status === 'SUCCESS') {
       const first = follower.firstResult.get(task.id)
       const now = await fetchResult(GATEWAYS.map((g) => g.base), task.id)
       if (first === undefined || now === undefined || sha256(now) !== first) count.rewritten++
@@ -115,6 +144,7 @@ async function verdict (t: Test, fault: string, accepted: Accepted[], follower: 
   t.comment(`cluster fault ${fault}: accepted=${accepted.length} SUCCESS=${count.SUCCESS} lost=${count.lost} stuck=${count.stuck}` +
     ` FAILURE=${count.FAILURE} unqueued=${count.unqueued} backwards=${follower.backwards.length} result-changed=${count.rewritten}` +
     ` dead-letters=${deadLetters} in-flight-peak=${extra.peak} refused=${refused} (${extra.seconds.toFixed(0)} s)`)
+  for (const u of unfinished.slice(0, 5)) t.comment(`not a success: ${u}`)
   for (const b of follower.backwards.slice(0, 5)) t.comment(`backwards: ${b.task} on ${b.gateway}: ${b.from} → ${b.to}`)
   t.ok(accepted.length > 0, `${fault}: uploads accepted`)
   t.equal(count.SUCCESS, accepted.length, `${fault}: every accepted task succeeded`)

@@ -4,6 +4,7 @@
 import { Client } from '../support/harness.js'
 
 export type Kind = 'detect' | 'blur' | 'video'
+/** `gateway`: the name of the gateway that answered 200, or `kafka` for a bulk producer's task. */
 export interface Accepted { id: string, kind: Kind, gateway: string }
 
 export interface LoadResult { accepted: Accepted[], refused: Map<string, number> }

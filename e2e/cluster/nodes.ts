@@ -57,3 +57,6 @@ export async function busiestInputLeader (): Promise<{ name: string, leads: numb
 }
 
 export const brokerNames = BROKERS.map((b) => b.name)
+
+/** Each service's pid (gateways, stages, video), from the cluster script's pid files. */
+export const servicePids = (): Record<string, number> => Object.fromEntries(SERVICE_NODES.map((n) => [n.name, pidOf(n.name)]))

@@ -63,7 +63,9 @@ export async function kafkaClusterUp () {
   say(`Kafka ${KAFKA_VERSION}: 3 brokers up (${KAFKA_BROKERS})`)
   // A broker that was down catches up on every partition before it is back in sync: until then a
   // second loss would stop writes (min.insync.replicas 2), so `up` waits for it.
-  if (missing.length > 0 && !(await until(async () => (await replication())?.short === 0, 120_000, 1000))) {
+  // (No topics yet, on a fresh cluster: nothing to catch up on.)
+  const inSync = async () => { const r = await replication(); return r === undefined || r.short === 0 }
+  if (missing.length > 0 && !(await until(inSync, 120_000, 1000))) {
     say(`Kafka: ${NAMESPACE}* partitions still under-replicated after 120 s; see \`npm run cluster status\``)
   }
 }
