@@ -5,7 +5,8 @@
 //     a Dockerfile sets, is one that service's schema reads (a typo would be silently ignored);
 //   - every `build.dockerfile` exists;
 //   - with the `docker compose` client installed, `docker compose config` accepts the file alone and
-//     with docker-compose.gpu.yml (schema, interpolation, references between services).
+//     with docker-compose.gpu.yml and with docker-compose.cluster.yml (schema, interpolation, references
+//     between services).
 // The schemas come from the built packages: run `npm run build` (or `npm start`/`npm test`) first.
 //
 //   node scripts/check-docker.mjs
@@ -119,7 +120,7 @@ for (const service of ['gateway', 'detector', 'blurrer', 'video']) {
 // ---- docker compose config, where the client is installed ---------------------------------------
 const hasCompose = spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0
 if (hasCompose) {
-  for (const files of [['docker-compose.yml'], ['docker-compose.yml', 'docker-compose.gpu.yml']]) {
+  for (const files of [['docker-compose.yml'], ['docker-compose.yml', 'docker-compose.gpu.yml'], ['docker-compose.yml', 'docker-compose.cluster.yml']]) {
     const args = ['compose', ...files.flatMap((f) => ['-f', f]), 'config', '--quiet']
     const run = spawnSync('docker', args, { cwd: repo, encoding: 'utf8' })
     check(run.status === 0, `docker ${args.join(' ')}: ${run.stderr.trim()}`)

@@ -5,6 +5,10 @@
 // `docker compose up --build --wait` as its own project, sends one detect, one blur and one video
 // through the published port, checks the answers, and always ends with `docker compose down --volumes`.
 // Prints `docker e2e: ok` and what it built; exits non-zero on any failure.
+//
+//   npm run docker:e2e -- --cluster   # with docker-compose.cluster.yml: 3 brokers, 4 MinIO nodes,
+//                                     # 2 of each service; the detect and blur go through both gateways
+//                                     # (not run by CI, which has the local cluster suite)
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -18,14 +22,17 @@ const cache = process.env.FACEBLUR_CACHE_DIR ?? join(homedir(), '.cache', 'faceb
 // Its own project name, so `down --volumes` can never touch a deployment called `faceblur`.
 const PROJECT = 'faceblur-e2e'
 const API = 'http://127.0.0.1:8000'
-const HOST_PORTS = { 8000: 'the gateway', 9000: 'MinIO', 9092: 'Kafka' }
+const CLUSTER = process.argv.includes('--cluster')
+const GATEWAY_2 = 'http://127.0.0.1:8010' // docker-compose.cluster.yml's second gateway
+const FILES = ['docker-compose.yml', ...(CLUSTER ? ['docker-compose.cluster.yml'] : [])]
+const HOST_PORTS = { 8000: 'the gateway', 9000: 'MinIO', 9092: 'Kafka', ...(CLUSTER ? { 8010: 'the second gateway' } : {}) }
 const WAIT_S = Number(process.env.DOCKER_E2E_WAIT_S ?? 600)
 const seed = join(repo, '..', 'shared', 'fixtures', 'seed_test.jpg')
 
-async function submit (path, file) {
+async function submit (path, file, base = API) {
   const form = new FormData()
   form.append('file', new Blob([readFileSync(file)]), basename(file))
-  const res = await fetch(`${API}${path}`, { method: 'POST', body: form })
+  const res = await fetch(`${base}${path}`, { method: 'POST', body: form })
   const body = await res.json()
   if (res.status !== 200 || typeof body.task_id !== 'string') throw new Error(`POST ${path} answered ${res.status} ${JSON.stringify(body)}`)
   return body.task_id
@@ -51,10 +58,10 @@ async function exerciseVideo (compose, dir) {
   say(`video: SUCCESS, ${done.result.frames} frames, /results answered a range with 206`)
 }
 
-async function finished (taskId, timeoutMs = 120_000) {
+async function finished (taskId, base = API, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    const body = await (await fetch(`${API}/task_result/${taskId}`)).json()
+    const body = await (await fetch(`${base}/task_result/${taskId}`)).json()
     if (body.status === 'SUCCESS') return body
     if (body.status === 'FAILURE') throw new Error(`task ${taskId} failed: ${JSON.stringify(body)}`)
     await sleep(250)
@@ -63,14 +70,14 @@ async function finished (taskId, timeoutMs = 120_000) {
 }
 
 /** One detect (the fixture's two faces) and one blur (an image, not the upload) through the port. */
-async function exercise () {
-  const detect = await finished(await submit('/detect_faces', seed))
+async function exercise (base = API) {
+  const detect = await finished(await submit('/detect_faces', seed, base), base)
   const faces = Object.keys(detect.result ?? {})
   if (faces.length !== 2) throw new Error(`detect found ${faces.length} faces in seed_test.jpg, expected 2: ${JSON.stringify(detect.result)}`)
-  say(`detect: ${faces.length} faces, SUCCESS`)
-  const blurId = await submit('/blur_faces', seed)
-  await finished(blurId)
-  const res = await fetch(`${API}/results/${blurId}`)
+  say(`detect via ${base}: ${faces.length} faces, SUCCESS`)
+  const blurId = await submit('/blur_faces', seed, base)
+  await finished(blurId, base)
+  const res = await fetch(`${base}/results/${blurId}`)
   const blurred = Buffer.from(await res.arrayBuffer())
   const type = res.headers.get('content-type')
   if (res.status !== 200 || type !== 'image/jpeg' || blurred[0] !== 0xff || blurred[1] !== 0xd8) {
@@ -90,7 +97,7 @@ async function main () {
     env.FACEBLUR_BUILD_CA_FILE = extraCa
     provided.push(`build-ca: ${extraCa} (NODE_EXTRA_CA_CERTS)`)
   }
-  const project = ['--project-name', PROJECT, '--file', join(repo, 'docker-compose.yml')]
+  const project = ['--project-name', PROJECT, ...FILES.flatMap((f) => ['--file', join(repo, f)])]
   const compose = (args) => capture('docker', ['compose', ...project, ...args], { env, cwd: repo })
   const composeShown = (args) => run('docker', ['compose', '--progress', 'quiet', ...project, ...args], { env, cwd: repo })
 
@@ -107,6 +114,7 @@ async function main () {
     await composeShown(['up', '--build', '--detach', '--wait', '--wait-timeout', String(WAIT_S), '--quiet-pull'])
     say(`every service healthy after ${Math.round((Date.now() - upStarted) / 1000)} s`)
     await exercise()
+    if (CLUSTER) await exercise(GATEWAY_2)
     const scratch = mkdtempSync(join(tmpdir(), 'faceblur-docker-e2e-'))
     try {
       await exerciseVideo(compose, scratch)
