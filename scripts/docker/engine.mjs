@@ -8,7 +8,9 @@
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { capture, run, say, sleep, succeeds } from './exec.mjs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { capture, run, succeeds } from '../lib/child.mjs'
+import { say } from './say.mjs'
 
 const DEBIAN_PLUGIN_SUITE = 'trixie'
 const PLUGINS = { compose: 'docker-compose', buildx: 'docker-buildx' }

@@ -4,7 +4,8 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync,
 import { join } from 'node:path'
 import { minioBinary } from '../infra.mjs'
 import { aptInstall } from './engine.mjs'
-import { capture, run, say, succeeds } from './exec.mjs'
+import { capture, run, succeeds } from '../lib/child.mjs'
+import { say } from './say.mjs'
 
 const DEBIAN = 'debian:bookworm-slim'
 const DEBIAN_MIRROR = 'http://deb.debian.org/debian'

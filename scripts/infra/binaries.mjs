@@ -6,7 +6,7 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { exec } from './process.mjs'
+import { run } from '../lib/child.mjs'
 
 export const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const cache = process.env.FACEBLUR_CACHE_DIR ?? join(homedir(), '.cache', 'faceblur')
@@ -23,7 +23,7 @@ export async function kafkaLibs () {
   if (existsSync(join(dir, '.complete'))) return dir
   say(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${dir}`)
   rmSync(dir, { recursive: true, force: true })
-  await exec('mvn', ['-q', '-B', '-f', join(repo, 'infra/kafka/pom.xml'), 'dependency:copy-dependencies',
+  await run('mvn', ['-q', '-B', '-f', join(repo, 'infra/kafka/pom.xml'), 'dependency:copy-dependencies',
     '-DincludeScope=runtime', `-DoutputDirectory=${dir}`])
   writeFileSync(join(dir, '.complete'), KAFKA_VERSION)
   return dir
@@ -42,7 +42,7 @@ export const newKafkaClusterId = () => randomBytes(16).toString('base64url')
 
 /** Formats a KRaft node's storage; `-g` leaves an already formatted one alone. */
 export async function formatKafkaStorage ({ libs, props, clusterId, logsDir }) {
-  await exec('java', javaArgs(libs, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', props, '-g'], kafkaLog4j(logsDir)), { stdio: 'ignore' })
+  await run('java', javaArgs(libs, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', props, '-g'], kafkaLog4j(logsDir)), { stdio: 'ignore' })
 }
 
 /** The MinIO server binary, built once from its Go module into the cache (also the Docker stand-in's). */
@@ -54,7 +54,7 @@ export async function minioBinary () {
   say(`building MinIO (${MINIO_MODULE}) with go install into ${dir}; once per machine, several minutes`)
   // Built to a temporary name first: an interrupted build never leaves a half binary in the cache.
   const tmp = join(dir, 'tmp')
-  await exec('go', ['install', '-tags', 'kqueue', MINIO_MODULE], {
+  await run('go', ['install', '-tags', 'kqueue', MINIO_MODULE], {
     env: { ...process.env, GOBIN: tmp, CGO_ENABLED: '0', GOFLAGS: '-trimpath' }
   })
   renameSync(join(tmp, 'minio'), bin)

@@ -1,21 +1,11 @@
 // Process and port helpers shared by scripts/infra.mjs (one local Kafka and MinIO) and
-// scripts/cluster.mjs (the local cluster): run a command, start a detached server with a pid file
-// and a log file, wait for a port or a check, stop a pid we started.
+// scripts/cluster.mjs (the local cluster): start a detached server with a pid file and a log file,
+// wait for a port or a check, stop a pid we started. Commands that run and end: ../lib/child.mjs.
 import { spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { dirname } from 'node:path'
-
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Runs a command without blocking the event loop, so Kafka and MinIO provision side by side. */
-export function exec (command, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options })
-    child.once('error', reject)
-    child.once('exit', (code) => code === 0 ? resolve() : reject(new Error(`${command} ${args[0]} exited with ${code}`)))
-  })
-}
+import { setTimeout as sleep } from 'node:timers/promises'
 
 /** Whether something accepts connections on the port (within 1 s). */
 export function portOpen (port, host = '127.0.0.1') {

@@ -1,5 +1,6 @@
-// Child processes for the Docker scripts: run (output shown), capture (stdout returned) and
-// succeeds (exit status only). None blocks the event loop; every failure names the command.
+// Child processes for the scripts (provisioning, Docker): run (output shown), capture (stdout
+// returned) and succeeds (exit status only). None blocks the event loop, so Kafka and MinIO provision
+// side by side; every failure names the command. Long-running servers: infra/process.mjs's startDetached.
 import { spawn } from 'node:child_process'
 
 function start (command, args, { env = process.env, cwd, input, stdio } = {}) {
@@ -36,6 +37,3 @@ export async function succeeds (command, args, options = {}) {
     return false
   }
 }
-
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-export const say = (msg) => process.stdout.write(`[docker] ${msg}\n`)
