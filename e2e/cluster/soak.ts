@@ -51,7 +51,8 @@ const refused = new Map<string, number>()
 const clients = GATEWAYS.map((g) => new Client(g.base))
 const start = Date.now()
 const end = start + MINUTES * 60_000
-let memoryAt5: Record<string, number> | undefined
+/** Each service's resident memory at the end of every 5-minute window (whether it levels off). */
+const memoryAt: Array<Record<string, number>> = []
 const memory = (): Record<string, number> => Object.fromEntries(Object.entries(servicePids()).map(([name, pid]) => [name, residentMiB(pid)]))
 
 // Open loop: one upload every 1/perSecond s, whatever the earlier ones are doing.
@@ -69,7 +70,7 @@ for (let i = 0; Date.now() < end; i++) {
   })()
   inFlight.add(upload)
   void upload.finally(() => inFlight.delete(upload))
-  if (memoryAt5 === undefined && at - start >= 5 * 60_000) memoryAt5 = memory()
+  if (at - start >= (memoryAt.length + 1) * WINDOW_MS) memoryAt.push(memory())
   await sleep(Math.max(0, start + (i + 1) * 1000 / perSecond - Date.now()))
 }
 await Promise.all(inFlight)
@@ -78,8 +79,9 @@ await until(() => ids.every((id) => finished(pipeline.statuses.get(id))), 300_00
 const memoryAtEnd = memory()
 
 for (const [name, mib] of Object.entries(memoryAtEnd)) {
-  const at5 = memoryAt5?.[name] ?? Number.NaN
-  say(`# soak memory ${name}: ${at5.toFixed(0)} MiB at minute 5, ${mib.toFixed(0)} MiB at the end (${((mib / at5 - 1) * 100).toFixed(1)} %)`)
+  const at5 = memoryAt[0]?.[name] ?? Number.NaN
+  const series = memoryAt.map((m) => (m[name] ?? Number.NaN).toFixed(0)).join(', ')
+  say(`# soak memory ${name}: ${at5.toFixed(0)} MiB at minute 5, ${mib.toFixed(0)} MiB at the end (${((mib / at5 - 1) * 100).toFixed(1)} %); every 5 min: ${series}, ${mib.toFixed(0)}`)
 }
 for (let w = 0; w * WINDOW_MS < MINUTES * 60_000; w++) {
   const latencies = submitted

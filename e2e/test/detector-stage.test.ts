@@ -3,16 +3,25 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { namespace, start, type RunningService } from '../support/harness.js'
+import { freePort, namespace, start, type RunningService } from '../support/harness.js'
 import { connect, submitDirect } from '../support/status-watcher.js'
+import { until } from '../support/wait.js'
 
 const seed = readFileSync(join(import.meta.dirname, '../../../shared/fixtures/seed_test.jpg'))
 const pipeline = await connect(namespace)
 const running: RunningService[] = []
+const healthPort = new Map<RunningService, number>()
 const startDetector = async (): Promise<RunningService> => {
-  const d = await start('detector', { FACEBLUR_KEEP_ORIGINALS: 'true' })
+  const port = freePort()
+  const d = await start('detector', { FACEBLUR_KEEP_ORIGINALS: 'true', FACEBLUR_DETECTOR_HEALTH_PORT: String(port) })
   running.push(d)
+  healthPort.set(d, port)
   return d
+}
+/** How often the detector's consumer has joined its group (the first join, then one per rebalance). */
+async function joins (d: RunningService): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${healthPort.get(d)}/metrics`)).text()
+  return Number(/faceblur_stage_consumer_rebalances\{consumes="[^"]*submitted"\} (\d+)/.exec(text)?.[1] ?? 0)
 }
 const done = (line: string): boolean => line.includes('"msg":"detector done"')
 t.teardown(async () => {
@@ -22,7 +31,8 @@ t.teardown(async () => {
 
 t.test('two detectors in one group share the work and finish every task', async (t) => {
   const [a, b] = await Promise.all([startDetector(), startDetector()])
-  await sleep(2000) // let the group settle on two members
+  // The group has settled on two members once the first has joined again, after the second came.
+  await until(async () => await joins(a!) >= 2 && await joins(b!) >= 1, 30_000, 'both detectors in the group')
   const ids = await Promise.all(Array.from({ length: 12 }, async () => await submitDirect(pipeline, 'detect', seed)))
   await pipeline.waitFor(ids, (s) => s.status === 'SUCCESS' || s.status === 'FAILURE')
   for (const id of ids) {
@@ -72,7 +82,9 @@ t.test('a broken image or a missing object fails its task; the stage carries on'
 
 t.test('a detector stopped gracefully mid-work, and one killed outright, lose nothing', async (t) => {
   const ids = await Promise.all(Array.from({ length: 16 }, async () => await submitDirect(pipeline, 'detect', seed)))
-  await sleep(300)
+  // Mid-work: the detectors have taken tasks (a bulk task's first status comes from the detector
+  // that takes it); 16 images keep both busy for a while after.
+  await until(() => ids.filter((id) => pipeline.statuses.has(id)).length >= 2, 60_000, 'tasks taken')
   const [a, b] = running.splice(0, 2)
   const code = await a!.stop() // SIGTERM: finishes the image in hand, commits, leaves the group
   t.equal(code, 0, 'graceful stop exits 0')
