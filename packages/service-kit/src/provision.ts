@@ -58,7 +58,9 @@ export interface TopicLayout { FACEBLUR_TOPIC_PARTITIONS: number, FACEBLUR_KAFKA
 
 export async function provision (bus: Bus, store: ObjectStore, topics: Topics, config: Lifetimes & TopicLayout): Promise<void> {
   const { statusRetentionMs, expiry } = lifetimes(config)
-  // Any failure is retried for a few seconds: at start-up Kafka or the store may still be coming up.
+  // Any failure is retried for up to 30 s: at start-up Kafka or the store may still be coming up, and
+  // on a busy broker a topic just created can answer "does not host this topic-partition" for
+  // seconds (a 6 s budget let a stage exit at start in CI).
   await withRetries(async () => {
     await Promise.all([
       bus.ensureTopics(pipelineTopics(topics, config.FACEBLUR_TOPIC_PARTITIONS, statusRetentionMs, config.FACEBLUR_KAFKA_REPLICATION_FACTOR)),
@@ -67,5 +69,5 @@ export async function provision (bus: Bus, store: ObjectStore, topics: Topics, c
         await store.expire(expiry)
       })()
     ])
-  }, { maxMs: 6000, initialDelayMs: 500, maxDelayMs: 2000 }, { retriable: () => true })
+  }, { maxMs: 30_000, initialDelayMs: 500, maxDelayMs: 2000 }, { retriable: () => true })
 }
