@@ -121,8 +121,18 @@ case "${1:-}" in
     # Topics earlier test runs left behind slow Kafka's start: they go, unless another run is live.
     trap 'node scripts/prune-test-topics.mjs done $$' EXIT
     node scripts/prune-test-topics.mjs prune $$ >&2
-    step "tests"
-    pnpm exec turbo run test --concurrency=1
+    # The detector's tests (its model runs keep both cores busy for about two minutes) beside the
+    # other packages' tests, which mostly wait on start-up, Kafka and MinIO; every package is built
+    # above (--only). Then the end-to-end tests, with nothing beside them.
+    step "tests: the packages"
+    pnpm exec turbo run test --only --filter=@faceblur/detector &
+    detector_tests=$!
+    failed=0
+    pnpm exec turbo run test --only --continue --concurrency=1 --filter='!@faceblur/e2e' --filter='!@faceblur/detector' || failed=1
+    wait "$detector_tests" || failed=1
+    [ "$failed" = 0 ] || { echo "package tests failed (above); the end-to-end tests did not run" >&2; exit 1; }
+    step "tests: end to end (e2e/)"
+    pnpm exec turbo run test --only --filter=@faceblur/e2e
     ;;
   bench)
     step "benchmark $2 (alone on the machine, or its figures mean little)"

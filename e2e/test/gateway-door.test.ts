@@ -187,19 +187,20 @@ t.test('a keyed task stays private after a gateway restart when its PENDING has 
   // Alice's owner hash, as the gateway records it on the topic.
   const nsA = `owner-a-${Date.now()}.`
   const watchA = await connect(nsA)
+  t.teardown(watchA.close) // also when an assertion throws: an open bus would keep the file alive
   const gwA = await startGateway({ FACEBLUR_NAMESPACE: nsA, ...keys })
   const form = new FormData()
   form.append('file', new Blob([seed]), 'p.jpg')
   const { task_id: first } = await (await fetch(`${gwA.client.base}/detect_faces`, { method: 'POST', body: form, headers: { 'x-api-key': 'key-alice' } })).json() as { task_id: string }
   await until(async () => watchA.statuses.get(first) !== undefined, 30_000)
   const owner = watchA.statuses.get(first)!.owner
-  await watchA.close()
   t.ok(owner !== undefined && owner.length >= 16, 'the PENDING carries an owner hash, not the key')
   t.notOk(owner?.includes('alice'))
 
   // Another topic where a task's PENDING is gone: only its STARTED and SUCCESS remain.
   const nsB = `owner-b-${Date.now()}.`
   const watchB = await connect(nsB)
+  t.teardown(watchB.close)
   const id = '7c0e8f0a-4d2b-4c1e-9a3f-5b6d7e8f9a0b'
   const at = new Date().toISOString()
   const events: TaskStatusV1[] = [
@@ -207,7 +208,6 @@ t.test('a keyed task stays private after a gateway restart when its PENDING has 
     { task_id: id, kind: 'detect', status: 'SUCCESS', stage: 'detector', at, owner, result: { kind: 'detect', image: { width: 10, height: 10 }, faces: [], model: { name: 'yolov8n-face', sha256: 'a'.repeat(64), provider: 'cpu' } } }
   ]
   await watchB.bus.publish(events.map((e) => ({ topic: watchB.topics.status, key: id, value: codecs.taskStatus.encode(e) })))
-  await watchB.close()
   const keyed = await startGateway({ FACEBLUR_NAMESPACE: nsB, ...keys })
   const as = async (base: string, key?: string): Promise<number> => (await fetch(`${base}/task_result/${id}`, { headers: key === undefined ? {} : { 'x-api-key': key } })).status
   t.equal(await as(keyed.client.base, 'key-alice'), 200, 'its owner sees it')

@@ -1,10 +1,10 @@
-// Small faces in a large photo: one 640 px pass misses them, tiling finds them (real model).
+// Small faces in a large photo: one 640 px pass misses them, tiling finds them (real model). The
+// seed tiled N×N on the shipped tiling defaults is in yolo-recall.test.ts, beside INT8.
 import t from 'tap'
 import { createDetector } from '../src/detector.js'
 import { openModelPool } from '../src/model-pool.js'
 import { iou } from '../src/postprocess.js'
 import { makeCrowd } from './support/crowd.js'
-import { facesFound, makeMosaic } from './support/mosaic.js'
 
 const modelPath = process.env.FACEBLUR_YOLO_MODEL_PATH
 if (modelPath === undefined) throw new Error('FACEBLUR_YOLO_MODEL_PATH is not set: run the tests with `npm test`')
@@ -13,8 +13,6 @@ t.teardown(() => session.release())
 const base = { confidence: 0.25, iou: 0.45, maxPixels: 64_000_000 }
 const onePass = createDetector(session, 'yolov8n-face', base)
 const tiled = createDetector(session, 'yolov8n-face', { ...base, tiling: { above: 1600, size: 960, overlap: 0.25 } })
-// The shipped defaults (FACEBLUR_TILE_ABOVE, FACEBLUR_TILE_SIZE, FACEBLUR_TILE_OVERLAP).
-const defaults = createDetector(session, 'yolov8n-face', { ...base, tiling: { above: 1920, size: 960, overlap: 0.25 } })
 
 const crowd = await makeCrowd()
 
@@ -45,15 +43,4 @@ t.test('tiling keeps big faces: the seed image scaled to 4900 px still gives two
   const result = await tiled.detect(big)
   t.ok(result.views > 1)
   t.equal(result.faces.length, 2, JSON.stringify(result.faces))
-})
-
-t.test('large faces in large photos: the fixture tiled N×N finds all 2·N² faces, one box each', async (t) => {
-  for (let n = 2; n <= 6; n++) {
-    const mosaic = await makeMosaic(n)
-    const result = await defaults.detect(mosaic.image)
-    const found = facesFound(mosaic.faces, result.faces)
-    t.comment(`${n}×${n} (${mosaic.width}×${mosaic.height}): ${found} / ${mosaic.faces.length} faces, ${result.faces.length} boxes, ${result.views} model runs`)
-    t.equal(found, mosaic.faces.length, `${n}×${n}: every face found`)
-    t.equal(result.faces.length, mosaic.faces.length, `${n}×${n}: one box per face`)
-  }
 })
