@@ -65,7 +65,7 @@ async function ensureTopics (a: Admin, specs: TopicSpec[]): Promise<void> {
   if (missing.length === 0) return
   try {
     await a.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false, // kafkajs's wait gives up on UNKNOWN_TOPIC_OR_PARTITION: see leadersElected
       topics: missing.map((s) => ({
         topic: s.topic,
         numPartitions: s.partitions,
@@ -77,6 +77,21 @@ async function ensureTopics (a: Admin, specs: TopicSpec[]): Promise<void> {
     // Several services provision at once; losing that race is fine.
     if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err
   }
+  await withRetries(async () => { await leadersElected(a, missing.map((s) => s.topic)) }, NEW_TOPIC_WAIT)
+}
+
+/**
+ * How long a new topic may take to have a leader for every partition. A topic just created is
+ * unknown to the broker answering metadata for a moment (seconds on a cold KRaft broker), which
+ * kafkajs's own wait does not retry: it threw UNKNOWN_TOPIC_OR_PARTITION into a caller in a cold run.
+ */
+const NEW_TOPIC_WAIT = { maxMs: 30_000, initialDelayMs: 100, maxDelayMs: 1000 }
+
+/** Resolves once every partition of `topics` has a leader; else throws a retriable error. */
+async function leadersElected (a: Admin, topics: string[]): Promise<void> {
+  const metadata = await a.fetchTopicMetadata({ topics }) // an unknown topic throws, retriable
+  const leaderless = metadata.topics.flatMap((t) => t.partitions.filter((p) => p.leader < 0 || p.partitionErrorCode !== 0).map((p) => `${t.name}[${p.partitionId}]`))
+  if (leaderless.length > 0) throw Object.assign(new Error(`no leader yet for ${leaderless.join(', ')}`), { retriable: true })
 }
 
 const configEntries = (spec: TopicSpec): Array<{ name: string, value: string }> =>
