@@ -10,6 +10,7 @@ import { withDeadline, withRetries, type RetryPolicy } from './retry.js'
 import { checkSource, type SourcePlace } from './source-trust.js'
 import type { StageMetrics } from './stage-metrics.js'
 import { ANNOUNCED_HEADER, statusMessage } from './status-writer.js'
+import { openTask } from './task-opening.js'
 
 /** Events a stage consumes: each names its task, the object it works on, and maybe its owner. */
 export interface StageEvent { task_id: string, kind: TaskKind, source: ObjectRef, owner?: string }
@@ -76,7 +77,7 @@ export interface KernelSettings {
 /**
  * The stage kernel: consume → validate → trust → process → publish outputs and status → commit,
  * for every stage. The stage's `process` only does the work; the kernel
- * - publishes every `PENDING` (when unannounced), `STARTED`, `SUCCESS` and `FAILURE`;
+ * - publishes every `PENDING` (when unannounced), `STARTED` (see task-opening.ts), `SUCCESS` and `FAILURE`;
  * - heartbeats while a task runs and fails a task that passes its deadline (`FB_ERR_TASK_TIMEOUT`);
  * - retries retriable errors with backoff up to `retry.maxMs`, then fails the task with the cause;
  * - dead-letters (bounded) and fails whatever it cannot take: bytes that are no event, an invalid
@@ -175,21 +176,17 @@ async function runTask<T extends StageEvent> (run: StageRun<T>, message: BusMess
   const log = run.settings.logger.child({ task_id: event.task_id, kind: event.kind })
   const t0 = performance.now()
   const announce = def.announces === true && message.headers[ANNOUNCED_HEADER] === undefined
-  const starts = def.startsTask ?? true
-  const opening = [...(announce ? [statusOf(event, { status: 'PENDING' })] : []), ...(starts ? [statusOf(event, { status: 'STARTED' })] : [])]
-  // The work starts while the opening statuses are on their way (one round trip less on every
-  // task's path); the outcome waits for them, so the status topic keeps its order. If they cannot
-  // be published, the handler throws below and the event is redelivered, as before.
-  const opened = opening.length > 0 ? run.publish(opening, log) : Promise.resolve()
-  opened.catch(() => {}) // awaited below; this only keeps a failure from counting as unhandled meanwhile
+  const opening = openTask(async (messages) => { await run.publish(messages, log) },
+    announce ? statusOf(event, { status: 'PENDING' }) : undefined,
+    (def.startsTask ?? true) ? () => statusOf(event, { status: 'STARTED' }) : undefined)
 
   const worked = await work(run, event, log)
   let failed = worked.failed
-  await opened
+  const owed = await opening.close(worked.ends)
   // The object was larger than its event said: that event is refused.
   if (failed?.code === 'FB_ERR_SOURCE_REFUSED') return await refuse(run, message, failed, event)
   try {
-    await run.publish(worked.outcome, log)
+    await run.publish([...owed, ...worked.outcome], log)
   } catch (err) {
     const refused = coded(err)
     if (refused.retriable) throw refused // Kafka down past the bound: redelivered once it is back
@@ -205,7 +202,7 @@ async function runTask<T extends StageEvent> (run: StageRun<T>, message: BusMess
 }
 
 /** The stage's work under the deadline, retried while retriable: the messages to publish, or the failure. */
-async function work<T extends StageEvent> (run: StageRun<T>, event: T, log: Logger): Promise<{ outcome: OutgoingMessage[], failed?: FaceBlurError }> {
+async function work<T extends StageEvent> (run: StageRun<T>, event: T, log: Logger): Promise<{ outcome: OutgoingMessage[], ends: boolean, failed?: FaceBlurError }> {
   const { settings, def, statusOf } = run
   try {
     const done = await withRetries(async () => await withDeadline(settings.taskTimeoutMs, async (signal) => {
@@ -222,11 +219,12 @@ async function work<T extends StageEvent> (run: StageRun<T>, event: T, log: Logg
         ...done.outputs ?? [],
         ...(done.progress === undefined ? [] : [statusOf(event, { status: 'STARTED', progress: done.progress })]),
         ...(done.result === undefined ? [] : [statusOf(event, { status: 'SUCCESS', result: done.result })])
-      ]
+      ],
+      ends: done.result !== undefined
     }
   } catch (err) {
     const failed = coded(err)
-    return { outcome: [run.failure(event, failed)], failed }
+    return { outcome: [run.failure(event, failed)], ends: true, failed }
   }
 }
 
