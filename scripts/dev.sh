@@ -94,7 +94,7 @@ if [ "${1:-}" = test-cluster ] || [ "${1:-}" = soak ]; then
     pnpm exec tsx e2e/cluster/soak.ts
   else
     step "cluster fault suite (e2e/cluster/cluster-faults.ts)"
-    (cd e2e && pnpm exec tap --timeout=2400 --disable-coverage cluster/cluster-faults.ts)
+    (cd e2e && TAP_TYPE_STRIP_ONLY=1 pnpm exec tap --timeout=2400 --disable-coverage cluster/cluster-faults.ts)
   fi
   exit
 fi
