@@ -138,16 +138,37 @@ export function enlargeInto (image: Buffer, imageWidth: number, channels: number
     const lower = rows.hi[y]! * stride
     const wy = rows.w[y]!
     for (let k = 0; k < stride; k++) row[k] = src[upper + k]! + (src[lower + k]! - src[upper + k]!) * wy
-    let at = ((region.top + y) * imageWidth + region.left + from) * channels
-    for (let x = from; x < to; x++) {
-      const l = left[x]!
-      const r = right[x]!
-      const wx = cols.w[x]!
-      for (let c = 0; c < channels; c++) {
-        const a = row[l + c]!
-        image[at++] = a + (row[r + c]! - a) * wx + 0.5 // a mix of bytes: always within 0..255.5
-      }
+    const at = ((region.top + y) * imageWidth + region.left + from) * channels
+    if (channels === 3) mixRgb(image, at, row, left, right, cols.w, from, to)
+    else mixAny(image, at, channels, row, left, right, cols.w, from, to)
+  }
+}
+
+/** One output row's pixels: each a mix of two pixels of `row` (a mix of bytes: always within 0..255.5). */
+function mixAny (image: Buffer, at: number, channels: number, row: Float32Array, left: Int32Array, right: Int32Array, w: Float32Array, from: number, to: number): void {
+  for (let x = from; x < to; x++) {
+    const l = left[x]!
+    const r = right[x]!
+    const wx = w[x]!
+    for (let c = 0; c < channels; c++) {
+      const a = row[l + c]!
+      image[at++] = a + (row[r + c]! - a) * wx + 0.5
     }
+  }
+}
+
+/** mixAny for RGB, the common case, unrolled: 2.0 against 2.9 ms for a 500×650 ellipse here (rectangle 2.3 against 3.7). */
+function mixRgb (image: Buffer, at: number, row: Float32Array, left: Int32Array, right: Int32Array, w: Float32Array, from: number, to: number): void {
+  for (let x = from; x < to; x++, at += 3) {
+    const l = left[x]!
+    const r = right[x]!
+    const wx = w[x]!
+    const a0 = row[l]!
+    const a1 = row[l + 1]!
+    const a2 = row[l + 2]!
+    image[at] = a0 + (row[r]! - a0) * wx + 0.5
+    image[at + 1] = a1 + (row[r + 1]! - a1) * wx + 0.5
+    image[at + 2] = a2 + (row[r + 2]! - a2) * wx + 0.5
   }
 }
 
