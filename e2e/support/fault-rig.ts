@@ -82,15 +82,6 @@ export async function stillServing (t: Test, fault: string): Promise<void> {
   t.equal(pipeline.statuses.get(id)?.status, 'SUCCESS', `${fault}: a new task succeeds afterwards`)
 }
 
-
-/** A stage's counter from its /metrics, for the input it consumes (`submitted`, `facesDetected`…). */
-export async function stageCounter (port: number, name: string, consumes: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-  const line = new RegExp(`${name}\\{consumes="${consumes}"\\} (\\d+)`).exec(text)
-  if (line === null) throw new Error(`${name} for ${consumes} is not in the metrics`)
-  return Number(line[1])
-}
-
 export const ready = async (port: number): Promise<number> => {
   try { return (await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(5000) })).status } catch { return 0 }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { freePort, namespace, start, type RunningService } from '../support/harness.js'
+import { stageCounter } from '../support/stage-health.js'
 import { connect, submitDirect } from '../support/status-watcher.js'
 import { until } from '../support/wait.js'
 
@@ -18,11 +19,9 @@ const startDetector = async (): Promise<RunningService> => {
   healthPort.set(d, port)
   return d
 }
-/** How often the detector's consumer has joined its group (the first join, then one per rebalance). */
-async function joins (d: RunningService): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${healthPort.get(d)}/metrics`)).text()
-  return Number(/faceblur_stage_consumer_rebalances\{consumes="[^"]*submitted"\} (\d+)/.exec(text)?.[1] ?? 0)
-}
+/** How often the detector's consumer has joined its group (the first join, then one per rebalance; absent before the first). */
+const joins = async (d: RunningService): Promise<number> =>
+  await stageCounter(healthPort.get(d)!, 'faceblur_stage_consumer_rebalances', 'submitted').catch(() => 0)
 const done = (line: string): boolean => line.includes('"msg":"detector done"')
 t.teardown(async () => {
   await Promise.all(running.map((d) => d.stop()))

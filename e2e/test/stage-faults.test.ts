@@ -10,7 +10,8 @@ import { codecs, namesFor, uploadKey, type TaskStatusV1 } from '@faceblur/contra
 import { namespace } from '../support/harness.js'
 import { submitDirect } from '../support/status-watcher.js'
 import { until } from '../support/wait.js'
-import { finished, health, pipeline, seed, services, settle, small, startStage, stageCounter, stillServing } from '../support/fault-rig.js'
+import { finished, health, pipeline, seed, services, settle, small, startStage, stillServing } from '../support/fault-rig.js'
+import { stageCounter } from '../support/stage-health.js'
 
 
 t.test('a 59 MP photo beside ordinary ones: membership kept, everything done, and a deadline ends what overruns', async (t) => {
