@@ -1,7 +1,8 @@
 // The infrastructure faults, with tasks in flight, against the real Kafka, MinIO and model: Kafka
 // stopped and restarted, MinIO stopped. Each case ends by counting the accepted tasks lost or stuck
 // (must be 0) and proving the stages still take new work (`# fault …` lines). It stops the local
-// servers, so it runs alone. The stage faults: stage-faults.test.ts.
+// servers, so it runs after every other test that uses them (beside only those that do not). The
+// stage faults: stage-faults.test.ts.
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import type { TaskStatusV1 } from '@faceblur/contracts'
