@@ -46,7 +46,7 @@ interface Supervision {
   /** Relaunches since the last join, for the backoff. */
   failures: number
   relaunch: NodeJS.Timeout | undefined
-  /** A relaunch is scheduled or connecting: the watchdog waits for it. */
+  /** A relaunch is waiting out its backoff: the watchdog waits for it. */
   relaunching: boolean
 }
 
@@ -110,10 +110,13 @@ async function launch (s: Supervision): Promise<void> {
   s.current = consumer
   s.consumers.add(consumer)
   watch(s, consumer)
+  // Stopped, or given up on by the watchdog, while it was connecting: leave nothing running behind
+  // the subscription (a replaced consumer that joined late would be a second member).
+  const superseded = (): boolean => s.stopped || s.current !== consumer
   await consumer.connect()
-  // Stopped while this (re)launch was connecting: leave nothing running behind the subscription.
-  if (s.stopped) return await consumer.disconnect()
+  if (superseded()) return await consumer.disconnect()
   await consumeInto(consumer, s.options, () => { alive(s) })
+  if (superseded()) await consumer.disconnect()
 }
 
 /** Follows `consumer`'s life: joins and rebalances, signs of activity, crashes. */
@@ -129,6 +132,7 @@ function watch (s: Supervision, consumer: Consumer): void {
 }
 
 function crashed (s: Supervision, consumer: Consumer, error: Error, restart: boolean): void {
+  if (consumer !== s.current) return // one already replaced: its successor is on its way
   s.joined = false
   s.lastError = error.message
   if (s.stopped) return
@@ -148,14 +152,17 @@ function scheduleRelaunch (s: Supervision, cause: unknown): void {
   const delay = backoffMs(++s.failures, { initialDelayMs: 1000, maxDelayMs: 30_000 })
   s.log.error({ groupId: s.options.groupId, err: cause, restartInMs: delay }, 'consumer stopped; restarting it')
   s.relaunch = setTimeout(() => {
-    launch(s).then(() => {
-      s.relaunching = false
-      alive(s) // from now the new consumer has STALL_MS to join and fetch
-    }, (err: unknown) => {
-      if (s.current !== undefined) {
-        s.consumers.delete(s.current)
-        s.current.disconnect().catch(() => {})
-      }
+    // From here the new consumer has STALL_MS to connect, join and fetch, like any other: one whose
+    // connect or join hangs (a broker restarting under it) is replaced by the watchdog, not waited
+    // on for ever.
+    s.relaunching = false
+    alive(s)
+    const attempt = launch(s)
+    const consumer = s.current
+    attempt.catch((err: unknown) => {
+      if (s.current !== consumer || consumer === undefined) return // already replaced
+      s.consumers.delete(consumer)
+      consumer.disconnect().catch(() => {})
       scheduleRelaunch(s, err)
     })
   }, delay)
@@ -168,6 +175,7 @@ function replaceIfStalled (s: Supervision): void {
   s.joined = false
   s.restarts++
   const stale = s.current
+  s.current = undefined // a launch of it still pending finds itself superseded
   if (stale !== undefined) {
     s.consumers.delete(stale)
     stale.disconnect().catch(() => {}) // not awaited: it may wait for a message in hand
