@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { loadEnvConfig, StageEnv } from '@faceblur/service-kit'
 import { VideoToolsEnv } from '@faceblur/media'
+import { MAX_BATCH } from './batching.js'
 import type { DetectorOptions } from './detector.js'
 import { MODEL_NAMES, MODELS } from './models/index.js'
 
@@ -13,6 +14,7 @@ export const DetectorEnv = {
   FACEBLUR_ORT_WORKERS: Type.Integer({ default: 0, minimum: 0, maximum: 64, description: 'inference worker threads on CPU, each with its own session (0 = one per core)' }),
   FACEBLUR_ORT_THREADS: Type.Integer({ default: 1, minimum: 1, maximum: 64, description: 'onnxruntime intra-op threads per model run (per worker on CPU)' }),
   FACEBLUR_ORT_SOLO_THREADS: Type.Integer({ default: 0, minimum: 0, maximum: 64, description: 'threads of the CPU worker that takes a run whose caller has nothing else for the model (one image, not tiled), so a lone request gets every core (0 = one per core; 1 = no such worker)' }),
+  FACEBLUR_BATCH_MAX: Type.Integer({ default: 0, minimum: 0, maximum: MAX_BATCH, description: 'inputs of one shape waiting at once that go through one model run (0 = 8 on CUDA, 1 on CPU, where batches measured no cheaper; at most what the model file takes: YOLOv8n-face\'s export 1)' }),
   // Low on purpose: a missed face is a privacy leak, a blurred doll is not.
   FACEBLUR_CONFIDENCE: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'the score a face needs (default: the model\'s own, 0.25 for YOLOv8n-face, 0.7 for YuNet-n)' })),
   FACEBLUR_IOU: Type.Number({ default: 0.45, exclusiveMinimum: 0, maximum: 1 }),

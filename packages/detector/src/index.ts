@@ -1,3 +1,4 @@
+export * from './batching.js'
 export { detectorOptions, DetectorEnv, loadConfig as loadDetectorConfig } from './config.js'
 export * from './detector.js'
 export * from './image.js'

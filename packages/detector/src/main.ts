@@ -2,6 +2,7 @@
 import { createLogger, serveStage } from '@faceblur/service-kit'
 import { createFfmpeg } from '@faceblur/media'
 import { detectorOptions, loadConfig } from './config.js'
+import { batching, batchSize } from './batching.js'
 import { createDetector } from './detector.js'
 import { loadModel } from './model-pool.js'
 import { detectorStage } from './pipeline.js'
@@ -10,11 +11,13 @@ import { detectorVideoStage } from './video-stage.js'
 const config = loadConfig(process.env)
 const logger = createLogger('detector', config.LOG_LEVEL)
 
-const session = await loadModel(config.FACEBLUR_MODEL_PATH, config.FACEBLUR_MODEL, config.FACEBLUR_EXECUTION_PROVIDER,
+const loaded = await loadModel(config.FACEBLUR_MODEL_PATH, config.FACEBLUR_MODEL, config.FACEBLUR_EXECUTION_PROVIDER,
   { workers: config.FACEBLUR_ORT_WORKERS, threads: config.FACEBLUR_ORT_THREADS, soloThreads: config.FACEBLUR_ORT_SOLO_THREADS },
   (reason) => logger.info({ reason }, 'CUDA execution provider unavailable; using CPU'))
+const batch = batchSize(config.FACEBLUR_BATCH_MAX, loaded.provider, loaded.maxBatch)
+const session = batching(loaded, batch)
 const detector = createDetector(session, config.FACEBLUR_MODEL, detectorOptions(config))
-logger.info({ model: detector.model, input: session.inputSize, lanes: session.lanes }, `model ${detector.model.name} (${detector.model.licence ?? 'licence unknown'}) loaded on ${session.provider}`)
+logger.info({ model: detector.model, input: session.inputSize, lanes: loaded.lanes, batch }, `model ${detector.model.name} (${detector.model.licence ?? 'licence unknown'}) loaded on ${session.provider}`)
 const ffmpeg = createFfmpeg({ ffmpeg: config.FACEBLUR_FFMPEG, ffprobe: config.FACEBLUR_FFPROBE })
 await ffmpeg.version().then(
   (version) => { logger.info({ ffmpeg: version }, 'video segments decoded by FFmpeg') },

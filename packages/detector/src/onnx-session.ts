@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import ort from 'onnxruntime-node'
+import { MAX_BATCH } from './batching.js'
 import { yolov8Face, type FaceModel } from './models/index.js'
 
 export type ProviderChoice = 'auto' | 'cpu' | 'cuda'
@@ -27,6 +28,10 @@ export interface Model {
    * may take every core.
    */
   infer: (rgb: Uint8Array, alone?: boolean, shape?: InputSize) => Promise<Float32Array[]>
+  /** The most inputs one run takes: 1 when the file fixes its batch at one (YOLOv8n-face's export). */
+  readonly maxBatch: number
+  /** Several inputs of one shape in one run (at most `maxBatch`); each input's outputs, in order. */
+  inferBatch: (rgbs: readonly Uint8Array[], shape: InputSize) => Promise<Float32Array[][]>
   release: () => Promise<void>
 }
 
@@ -36,6 +41,31 @@ export interface InputSize { width: number, height: number }
 export interface ModelSession extends Model {
   /** The family's input tensor data of `shape` (`inputSize` square when left out). */
   run: (input: Float32Array, shape?: InputSize) => Promise<Float32Array[]>
+  /** `count` inputs' tensor data of `shape`, one after another in `input`: each input's outputs. */
+  runBatch: (input: Float32Array, shape: InputSize, count: number) => Promise<Float32Array[][]>
+}
+
+/** A run's outputs over `count` inputs → each input's own outputs (views into them, not copies). */
+export function splitBatch (outputs: readonly Float32Array[], count: number): Float32Array[][] {
+  return Array.from({ length: count }, (_, i) => outputs.map((o) => {
+    const n = o.length / count
+    return o.subarray(i * n, (i + 1) * n)
+  }))
+}
+
+/** The family's input tensor data of several inputs of one shape, one after another. */
+export function toBatchInput (family: FaceModel, rgbs: readonly Uint8Array[], { width, height }: InputSize, out?: Float32Array): Float32Array {
+  const one = 3 * width * height
+  const input = out !== undefined && out.length === one * rgbs.length ? out : new Float32Array(one * rgbs.length)
+  rgbs.forEach((rgb, i) => family.toInput(rgb, width, height, input.subarray(i * one, (i + 1) * one)))
+  return input
+}
+
+/** The most inputs a run of this session takes: its input's first dimension, unless the file leaves it open. */
+function batchLimit (session: ort.InferenceSession): number {
+  const input = session.inputMetadata[0]
+  const first = input?.isTensor === true ? input.shape?.[0] : undefined
+  return typeof first === 'number' ? first : MAX_BATCH
 }
 
 /**
@@ -100,18 +130,22 @@ export async function openModel (path: string, choice: ProviderChoice, { threads
   const layout = family.layout(session)
   const s = session
   const squareInput = { width: layout.size, height: layout.size }
-  const run = async (input: Float32Array, shape: InputSize = squareInput): Promise<Float32Array[]> => {
-    const result = await s.run({ [layout.input]: new ort.Tensor('float32', input, [1, 3, shape.height, shape.width]) })
-    return layout.outputs.map((name) => result[name]!.data as Float32Array)
+  const runBatch = async (input: Float32Array, shape: InputSize, count: number): Promise<Float32Array[][]> => {
+    const result = await s.run({ [layout.input]: new ort.Tensor('float32', input, [count, 3, shape.height, shape.width]) })
+    return splitBatch(layout.outputs.map((name) => result[name]!.data as Float32Array), count)
   }
+  const run = async (input: Float32Array, shape: InputSize = squareInput): Promise<Float32Array[]> => (await runBatch(input, shape, 1))[0]!
   return {
     provider,
     sha256,
     family,
     inputSize: layout.size,
     lanes: 1,
+    maxBatch: batchLimit(s),
     run,
+    runBatch,
     infer: async (rgb, _alone, shape = squareInput) => await run(family.toInput(rgb, shape.width, shape.height), shape),
+    inferBatch: async (rgbs, shape) => await runBatch(toBatchInput(family, rgbs, shape), shape, rgbs.length),
     release: async () => { await s.release() }
   }
 }
