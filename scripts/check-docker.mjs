@@ -108,6 +108,8 @@ for (const service of ['gateway', 'detector', 'blurrer', 'video']) {
     check(/^USER node$/m.test(stage), `${path}: a runtime stage does not run as USER node`)
     check(/^HEALTHCHECK /m.test(stage), `${path}: a runtime stage has no HEALTHCHECK`)
     const cmd = JSON.stringify(['node', ...NODE_FLAGS[service], 'dist/main.js'])
+    const start = ['node', ...NODE_FLAGS[service], 'dist/main.js'].join(' ')
+    check(JSON.parse(readFileSync(join(repo, `packages/${service}/package.json`), 'utf8')).scripts?.start === start, `packages/${service}/package.json: its start script is not \`${start}\` (scripts/services.mjs's NODE_FLAGS)`)
     check(stage.includes(`CMD ${cmd.replaceAll(',', ', ')}`), `${path}: a runtime stage's CMD is not ${cmd} (scripts/services.mjs's NODE_FLAGS)`)
     for (const [, body] of stage.matchAll(/^ENV (.*)$/gm)) {
       for (const [, name] of body.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)) {

@@ -12,12 +12,19 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const SERVICES = ['gateway', 'detector', 'blurrer', 'video']
 
 /**
- * Node flags per service; the Dockerfiles' CMD lines carry the same. The gateway's young
- * generation would otherwise grow to 128 MiB while its task view reads the status topic, and V8
- * keeps that committed: 16 MiB semi-spaces cost the catch-up nothing measurable and save about
- * 100 bytes of resident memory per task (`npm run bench:view`). V8 takes it only at start.
+ * Node flags per service; the Dockerfiles' CMD lines and the packages' `start` scripts carry the
+ * same (scripts/check-docker.mjs checks). V8 takes them only at start, and not from NODE_OPTIONS.
+ * - The gateway's young generation would otherwise grow to 128 MiB while its task view reads the
+ *   status topic, and V8 keeps that committed: 16 MiB semi-spaces cost the catch-up nothing
+ *   measurable and save about 100 bytes of resident memory per task (`npm run bench:view`).
+ * - A 128 MiB old generation before the first full collection: with a live heap of 25-35 MiB, V8's
+ *   own limit sat a MiB or two above it, so every image's buffers set off a mark-compact (the
+ *   blurrer ran 108 in a 240-image blur run, 1.1 s of pauses; with the flag 20, 0.2 s). Measured
+ *   in three alternating pairs of `npm run bench:e2e` blur runs: 169 → 149 CPU ms an image, for
+ *   30-65 MiB more resident per service (docs/benchmarks.md).
  */
-export const NODE_FLAGS = { gateway: ['--max-semi-space-size=16'], detector: [], blurrer: [], video: [] }
+const OLD_SPACE = '--initial-old-space-size=128'
+export const NODE_FLAGS = { gateway: ['--max-semi-space-size=16', OLD_SPACE], detector: [OLD_SPACE], blurrer: [OLD_SPACE], video: [] }
 
 /**
  * Starts one service. Resolves once it has logged `readyLine` (its "consuming"/"listening" line),
