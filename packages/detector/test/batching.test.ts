@@ -125,8 +125,8 @@ t.test('YuNet-n pool, batches of 4: the detector finds what it finds unbatched',
   const counted: Model = { ...pool, inferBatch: async (rgbs, size) => { sizes.push(rgbs.length); return await pool.inferBatch(rgbs, size) } }
   const plain = createDetector(pool, 'yunet-n', options)
   const batched = createDetector(batching(counted, 4), 'yunet-n', options)
-  const { image } = await makeMosaic(3)
-  for (const [name, photo] of [['3×3 mosaic, tiled', image], ['seed photo', seed], ['astronaut', astronaut]] as const) {
+  const { image } = await makeMosaic(2)
+  for (const [name, photo] of [['2×2 mosaic, tiled', image], ['seed photo', seed], ['astronaut', astronaut]] as const) {
     const [want, got] = await Promise.all([plain.detect(photo), batched.detect(photo)])
     t.equal(got.faces.length, want.faces.length, `${name}: ${got.faces.length} faces in ${got.views} views`)
     got.faces.forEach((f, i) => { t.ok(f.box.every((v, k) => Math.abs(v - want.faces[i]!.box[k]!) <= 1), `${name} face ${i + 1}: ${JSON.stringify(f.box)} vs ${JSON.stringify(want.faces[i]!.box)}`) })
