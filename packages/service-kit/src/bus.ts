@@ -29,8 +29,11 @@ export interface Bus {
   close: () => Promise<void>
 }
 
-const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug'
+// kafkajs logs every failed request it is about to retry at ERROR (a cold broker's "coordinator is
+// loading" at each start, a restarting broker's connection errors): warnings here. What it gives up
+// on reaches the caller, and the services log that themselves (a consumer replaced: error).
+const LEVELS: Record<number, 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'warn', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug'
 }
 
 /**
