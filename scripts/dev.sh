@@ -11,6 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cache="${FACEBLUR_CACHE_DIR:-$HOME/.cache/faceblur}"
+# turbo's build cache outside the repository: a fresh clone of a commit already built here reuses it.
+export TURBO_CACHE_DIR="${TURBO_CACHE_DIR:-$cache/turbo}"
 step() { printf '\n== %s\n' "$*" >&2; }
 
 # Node.js: a supported line (22 or newer). On an older machine Node, the version pinned in .nvmrc
