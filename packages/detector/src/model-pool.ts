@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
 import type { ModelTask, ModelWorkerData } from './model-worker.js'
 import { MODELS, type ModelName } from './models/index.js'
-import { cudaProviderInstalled, openModel, type Model, type ProviderChoice } from './onnx-session.js'
+import { cudaProviderInstalled, openModel, type InputSize, type Model, type ProviderChoice } from './onnx-session.js'
 
 export interface PoolOptions {
   /** Inference workers, each with its own session (0 = one per core). */
@@ -52,6 +52,14 @@ export async function openModelPool (path: string, options: PoolOptions, model: 
   const pool = workers(path, model, lanes, options.threads)
   const solo = soloThreads > options.threads ? workers(path, model, 1, soloThreads) : undefined
   let running = 0
+  const runOn = async (target: Piscina<ModelTask, Float32Array[][]>, rgbs: Uint8Array[], shape: InputSize): Promise<Float32Array[][]> => {
+    running++
+    try {
+      return await target.run({ rgbs, ...shape })
+    } finally {
+      running--
+    }
+  }
   return {
     provider: 'cpu',
     sha256,
@@ -62,23 +70,10 @@ export async function openModelPool (path: string, options: PoolOptions, model: 
     async infer (rgb, alone = false, shape = { width: inputSize, height: inputSize }) {
       // Alone by the caller's word and in fact: a two-thread run beside the one-thread workers'
       // would cost throughput (measured 10-15 % when any idle moment counted as alone).
-      const target = solo !== undefined && alone && running === 0 ? solo : pool
-      running++
-      try {
-        return (await target.run({ rgbs: [rgb], ...shape }))[0]!
-      } finally {
-        running--
-      }
+      return (await runOn(solo !== undefined && alone && running === 0 ? solo : pool, [rgb], shape))[0]!
     },
     // Several inputs waiting at once: never alone, so the one-thread workers take them.
-    async inferBatch (rgbs, shape) {
-      running++
-      try {
-        return await pool.run({ rgbs: [...rgbs], ...shape })
-      } finally {
-        running--
-      }
-    },
+    inferBatch: async (rgbs, shape) => await runOn(pool, [...rgbs], shape),
     release: async () => { await Promise.all([pool.destroy(), solo?.destroy()]) }
   }
 }

@@ -135,6 +135,8 @@ export async function openModel (path: string, choice: ProviderChoice, { threads
     return splitBatch(layout.outputs.map((name) => result[name]!.data as Float32Array), count)
   }
   const run = async (input: Float32Array, shape: InputSize = squareInput): Promise<Float32Array[]> => (await runBatch(input, shape, 1))[0]!
+  const inferBatch = async (rgbs: readonly Uint8Array[], shape: InputSize): Promise<Float32Array[][]> =>
+    await runBatch(toBatchInput(family, rgbs, shape), shape, rgbs.length)
   return {
     provider,
     sha256,
@@ -144,8 +146,8 @@ export async function openModel (path: string, choice: ProviderChoice, { threads
     maxBatch: batchLimit(s),
     run,
     runBatch,
-    infer: async (rgb, _alone, shape = squareInput) => await run(family.toInput(rgb, shape.width, shape.height), shape),
-    inferBatch: async (rgbs, shape) => await runBatch(toBatchInput(family, rgbs, shape), shape, rgbs.length),
+    infer: async (rgb, _alone, shape = squareInput) => (await inferBatch([rgb], shape))[0]!,
+    inferBatch,
     release: async () => { await s.release() }
   }
 }
