@@ -37,13 +37,16 @@ export interface ConsumeOptions {
   heartbeatIntervalMs?: number
 }
 
+/** How long a rebalance waits for members to rejoin, unless the options say otherwise. */
+export const DEFAULT_REBALANCE_TIMEOUT_MS = 60_000
+
 /** A new, unconnected consumer in `options.groupId`'s group. */
 export function newConsumer (kafka: Kafka, options: ConsumeOptions): Consumer {
   return kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
     sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-    rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
+    rebalanceTimeout: options.rebalanceTimeoutMs ?? DEFAULT_REBALANCE_TIMEOUT_MS,
     heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
     // Bounded: an error that outlasts these retries crashes the consumer, which is then restarted
     // (by kafkajs or by the supervisor) and shows in /ready and the restart count instead of looping unseen.

@@ -1,7 +1,8 @@
 // Keeps a group's consumer running: restarts after crashes and stalls, and reports its health.
 import type { Consumer, Kafka } from 'kafkajs'
 import type { Logger } from 'pino'
-import { consumeInto, newConsumer, type ConsumeOptions } from './bus-consumer.js'
+import { consumeInto, DEFAULT_REBALANCE_TIMEOUT_MS, newConsumer, type ConsumeOptions } from './bus-consumer.js'
+import { stallOf } from './consumer-stall.js'
 import { backoffMs } from './retry.js'
 
 /** Whether a consumer is really consuming, for `/ready` and `/metrics`. */
@@ -24,7 +25,7 @@ export interface Subscription {
 
 /** A consumer counts as not running (for /ready) when it has neither fetched nor heartbeated for this long. */
 const STALE_MS = 12_000
-/** ... and is replaced by a new one after this long. */
+/** ... and is replaced by a new one after this long, as is one out of its group this much longer than a rebalance may take. */
 const STALL_MS = 30_000
 
 /** One subscription's state, across the consumers that serve it one after another. */
@@ -39,6 +40,8 @@ interface Supervision {
   current: Consumer | undefined
   joined: boolean
   lastActiveAt: number
+  /** When it last left its group (or was launched): see consumer-stall.ts. */
+  outOfGroupSince: number
   restarts: number
   rebalances: number
   lastError: string | undefined
@@ -61,7 +64,7 @@ export async function superviseConsumer (kafka: Kafka, log: Logger, options: Con
   const joinedOnce = new Promise<void>((resolve) => { firstJoin = resolve })
   const s: Supervision = {
     kafka, log, options, consumers, firstJoin,
-    current: undefined, joined: false, lastActiveAt: Date.now(), restarts: 0, rebalances: 0, lastError: undefined,
+    current: undefined, joined: false, lastActiveAt: Date.now(), outOfGroupSince: Date.now(), restarts: 0, rebalances: 0, lastError: undefined,
     stopped: false, failures: 0, relaunch: undefined, relaunching: false
   }
   const watchdog = setInterval(() => { replaceIfStalled(s) }, 5000)
@@ -104,6 +107,10 @@ function healthOf (s: Supervision): ConsumerHealth {
 }
 
 const alive = (s: Supervision): void => { s.lastActiveAt = Date.now() }
+const leftGroup = (s: Supervision): void => {
+  if (s.joined) s.outOfGroupSince = Date.now()
+  s.joined = false
+}
 
 async function launch (s: Supervision): Promise<void> {
   const consumer = newConsumer(s.kafka, s.options)
@@ -127,13 +134,13 @@ function watch (s: Supervision, consumer: Consumer): void {
   consumer.on(FETCH, active)
   consumer.on(HEARTBEAT, active)
   consumer.on(COMMIT_OFFSETS, active)
-  consumer.on(REBALANCING, () => { s.joined = false })
+  consumer.on(REBALANCING, () => { leftGroup(s) })
   consumer.on(CRASH, ({ payload }) => { crashed(s, consumer, payload.error, payload.restart) })
 }
 
 function crashed (s: Supervision, consumer: Consumer, error: Error, restart: boolean): void {
   if (consumer !== s.current) return // one already replaced: its successor is on its way
-  s.joined = false
+  leftGroup(s)
   s.lastError = error.message
   if (s.stopped) return
   s.restarts++
@@ -157,6 +164,7 @@ function scheduleRelaunch (s: Supervision, cause: unknown): void {
     // on for ever.
     s.relaunching = false
     alive(s)
+    s.outOfGroupSince = Date.now()
     const attempt = launch(s)
     const consumer = s.current
     attempt.catch((err: unknown) => {
@@ -168,11 +176,13 @@ function scheduleRelaunch (s: Supervision, cause: unknown): void {
   }, delay)
 }
 
-// kafkajs can also stop fetching without a crash (e.g. after a broker restart, tulios/kafkajs#660):
-// a consumer that has neither fetched nor heartbeated for STALL_MS is replaced.
+// kafkajs can also stop fetching without a crash (e.g. after a broker restart, tulios/kafkajs#660),
+// or stay out of its group while looking busy: such a consumer is replaced.
 function replaceIfStalled (s: Supervision): void {
-  if (s.stopped || s.relaunching || Date.now() - s.lastActiveAt < STALL_MS) return
-  s.joined = false
+  if (s.stopped || s.relaunching) return
+  const stall = stallOf(s, Date.now(), { silentMs: STALL_MS, outOfGroupMs: (s.options.rebalanceTimeoutMs ?? DEFAULT_REBALANCE_TIMEOUT_MS) + STALL_MS })
+  if (stall === undefined) return
+  leftGroup(s)
   s.restarts++
   const stale = s.current
   s.current = undefined // a launch of it still pending finds itself superseded
@@ -180,5 +190,5 @@ function replaceIfStalled (s: Supervision): void {
     s.consumers.delete(stale)
     stale.disconnect().catch(() => {}) // not awaited: it may wait for a message in hand
   }
-  scheduleRelaunch(s, new Error(`no fetch or heartbeat for ${Math.round((Date.now() - s.lastActiveAt) / 1000)} s`))
+  scheduleRelaunch(s, new Error(stall))
 }

@@ -1,78 +1,15 @@
-import {
-  FaceBlurError, codecs, type BlurResult, type ConsumerGroups, type DetectResult, type EventCodec, type ObjectRef, type Progress, type Stage,
-  type TaskKind, type TaskStatusV1, type Topics, type VideoResult
-} from '@faceblur/contracts'
+// The stage kernel: every stage's consume → validate → trust → process → publish → commit, in one place.
+import { FaceBlurError, type TaskKind, type TaskStatusV1 } from '@faceblur/contracts'
 import type { Logger } from 'pino'
-import type { Bus, BusMessage, OutgoingMessage, Subscription } from './bus.js'
+import type { BusMessage, OutgoingMessage, Subscription } from './bus.js'
 import { deadLetterFor } from './dead-letter.js'
-import type { ObjectStore } from './object-store.js'
-import { withDeadline, withRetries, type RetryPolicy } from './retry.js'
-import { checkSource, type SourcePlace } from './source-trust.js'
-import type { StageMetrics } from './stage-metrics.js'
+import { withDeadline, withRetries } from './retry.js'
+import { checkSource } from './source-trust.js'
+import type { KernelSettings, StageDefinition, StageEvent } from './stage-definition.js'
 import { ANNOUNCED_HEADER, statusMessage } from './status-writer.js'
 import { openTask } from './task-opening.js'
 
-/** Events a stage consumes: each names its task, the object it works on, and maybe its owner. */
-export interface StageEvent { task_id: string, kind: TaskKind, source: ObjectRef, owner?: string }
-
-/** What one task's work produced. */
-export interface StageOutput {
-  /** Events for the next stage (e.g. `faces.detected`). */
-  outputs?: OutgoingMessage[]
-  /** The task's result: the kernel publishes `SUCCESS` with it. Without one, a later stage ends the task. */
-  result?: DetectResult | BlurResult | VideoResult
-  /** How far a long task has got: the kernel publishes a `STARTED` with it. */
-  progress?: Progress
-}
-
-export interface TaskContext {
-  log: Logger
-  /** The task's source, read by the kernel after the trust checks (empty when the stage reads it itself). */
-  source: Buffer
-  /** Aborted at the task's deadline: long work checks it between steps. */
-  signal: AbortSignal
-}
-
-export interface StageDefinition<T extends StageEvent> {
-  stage: Stage
-  consumes: keyof Topics
-  /** The consumer group: the processes running this definition share the work. */
-  group: keyof ConsumerGroups
-  codec: EventCodec<T>
-  /** Which events this stage acts on; others are committed and skipped. */
-  accepts?: (event: T) => boolean
-  /** The entry stage announces (`PENDING`) tasks whose producer did not (bulk producers write `submitted` only). */
-  announces?: boolean
-  /** Whether an event starts its task (`STARTED`); false where an earlier stage started it (a blur's faces, a video's segments). Default true. */
-  startsTask?: boolean
-  /** Whether the kernel reads the source into `ctx.source`; false for media a stage streams from the store itself. Default true. */
-  readsSource?: boolean
-  /** Where the source may be (see `checkSource`). Default `upload`. */
-  sourcePlace?: SourcePlace
-  /** Largest source this stage takes; default the kernel's `maxSourceBytes`. */
-  maxSourceBytes?: number
-  /** One task's work, from its event and source bytes to its outputs or result. Throws coded errors. */
-  process: (event: T, ctx: TaskContext) => Promise<StageOutput>
-  /** Clean-up once the task's outputs or its FAILURE are published (e.g. deleting an original). */
-  afterPublish?: (event: T, outcome: { failed: boolean }) => Promise<void>
-  partitionsConcurrently?: number
-}
-
-export interface KernelSettings {
-  bus: Bus
-  store: ObjectStore
-  logger: Logger
-  metrics?: StageMetrics
-  topics: Topics
-  groups: ConsumerGroups
-  /** Largest source a task may name (the upload limit). */
-  maxSourceBytes: number
-  taskTimeoutMs: number
-  retry: RetryPolicy
-  sessionTimeoutMs: number
-  rebalanceTimeoutMs: number
-  heartbeatIntervalMs: number
-}
+export type { KernelSettings, StageDefinition, StageEvent, StageOutput, TaskContext } from './stage-definition.js'
 
 /**
  * The stage kernel: consume → validate → trust → process → publish outputs and status → commit,
@@ -83,10 +20,12 @@ export interface KernelSettings {
  * - dead-letters (bounded) and fails whatever it cannot take: bytes that are no event, an invalid
  *   event, a source outside `uploads/{task_id}` of the bucket or over the upload limit.
  * It throws (so the consumer restarts and the message is redelivered) only when the task's final
- * messages cannot be published within the retry bound: the bus is down, nothing is committed.
+ * messages cannot be published within the retry bound (the bus is down, nothing is committed), or
+ * when a message is held past `heldLimitMs`.
  */
 export async function runStage<T extends StageEvent> (settings: KernelSettings, def: StageDefinition<T>): Promise<Subscription> {
   const run = stageRun(settings, def)
+  const heldLimit = heldLimitMs(settings)
   return await settings.bus.consume({
     groupId: settings.groups[def.group],
     topics: [settings.topics[def.consumes]],
@@ -101,13 +40,27 @@ export async function runStage<T extends StageEvent> (settings: KernelSettings, 
       // only logged: the commit after the task tells whether the partition is still ours.
       const beat = setInterval(() => { heartbeat().catch((err: Error) => { settings.logger.debug({ err: err.message }, 'heartbeat failed') }) }, settings.heartbeatIntervalMs)
       try {
-        await handle(run, message)
+        await withDeadline(heldLimit, async () => { await handle(run, message) })
+      } catch (err) {
+        if ((err as FaceBlurError).code === 'FB_ERR_TASK_TIMEOUT') {
+          settings.logger.error({ topic: message.topic, partition: message.partition, offset: message.offset, limitS: heldLimit / 1000 }, 'message held past every bound of its task; the consumer restarts and it is redelivered')
+        }
+        throw err
       } finally {
         clearInterval(beat)
       }
     }
   })
 }
+
+/**
+ * The longest a message may be in hand: its work's attempts, the publishing of its outcome (and of a
+ * FAILURE after that), the clean-up, with a minute to spare. Each of those is bounded on its own; this
+ * closes the calls that are not (a client with no timeout of its own), so no message can hold its
+ * partition, and the handler's heartbeats, for ever.
+ */
+export const heldLimitMs = ({ taskTimeoutMs, retry }: Pick<KernelSettings, 'taskTimeoutMs' | 'retry'>): number =>
+  taskTimeoutMs + 3 * retry.maxMs + 60_000
 
 type Task = Pick<StageEvent, 'task_id' | 'kind' | 'owner'>
 

@@ -4,6 +4,7 @@ import { FaceBlurError } from '@faceblur/contracts'
 import { translateBusError } from '../src/bus-errors.js'
 import { backoffMs, withDeadline, withRetries } from '../src/retry.js'
 import { checkSource } from '../src/source-trust.js'
+import { heldLimitMs } from '../src/stage-kernel.js'
 
 const policy = { maxMs: 300, initialDelayMs: 10, maxDelayMs: 40 }
 
@@ -66,4 +67,12 @@ t.test('Kafka errors become coded errors: refusals final, the rest retriable', a
   t.match(translateBusError(Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSConnectionError' })), { code: 'FB_ERR_BUS_UNAVAILABLE', retriable: true })
   const coded = new FaceBlurError('FB_ERR_INTERNAL')
   t.equal(translateBusError(coded), coded)
+})
+
+t.test('no message is held past its work, its publishing and its clean-up, each at their own bound', async (t) => {
+  const settings = { taskTimeoutMs: 120_000, retry: { maxMs: 120_000, initialDelayMs: 500, maxDelayMs: 10_000 } }
+  const held = heldLimitMs(settings)
+  // The work's last attempt may start just inside the retry bound; the outcome, then a FAILURE, may each retry as long.
+  t.ok(held > settings.retry.maxMs + settings.taskTimeoutMs + 2 * settings.retry.maxMs, `${held / 1000} s`)
+  t.ok(held <= 10 * 60_000, 'and a wedged message lets go within ten minutes at the defaults')
 })
