@@ -27,6 +27,11 @@ export async function startHealthServer (port: number, host: string, probes: {
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}')
   })
-  await new Promise<void>((resolve) => server.listen(port, host, resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' ? new Error(`the health port ${host}:${port} is in use by another process (each stage's *_HEALTH_PORT setting moves it)`, { cause: err }) : err)
+    })
+    server.listen(port, host, resolve)
+  })
   return server
 }
