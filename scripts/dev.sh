@@ -125,7 +125,7 @@ case "${1:-}" in
     node scripts/prune-test-topics.mjs prune $$ >&2
     # In three rounds, so the two cores stay busy and nothing meets a fault it did not ask for:
     # 1. the packages whose tests use Kafka and MinIO (every package is built above: --only);
-    # 2. the end-to-end files two at a time, then stage-faults.test.ts alone (its 1 s deadline case
+    # 2. the end-to-end files two at a time, then huge-photo.test.ts alone (its 1 s deadline case
     #    wants the machine to itself);
     # 3. faults.test.ts, which stops Kafka and MinIO and mostly waits on them, beside the packages
     #    that need neither (the detector's model runs keep both cores busy for about two minutes).
@@ -135,8 +135,8 @@ case "${1:-}" in
       { echo "package tests failed (above); the end-to-end tests did not run" >&2; exit 1; }
     step "tests: end to end (e2e/), two files at a time"
     pnpm --filter=@faceblur/e2e run test:parallel
-    step "tests: end to end, the stage faults (e2e/test/stage-faults.test.ts)"
-    pnpm --filter=@faceblur/e2e run test:stage-faults
+    step "tests: end to end, a 59 MP photo and a deadline, alone (e2e/test/huge-photo.test.ts)"
+    pnpm --filter=@faceblur/e2e run test:huge-photo
     step "tests: Kafka and MinIO stopped (e2e/test/faults.test.ts), beside the packages that use neither"
     pnpm exec turbo run test --only --continue --filter='!@faceblur/e2e' "${infra_packages[@]/--filter=/--filter=!}" &
     pure_packages=$!

@@ -2,7 +2,7 @@
 // stopped and restarted, MinIO stopped. Each case ends by counting the accepted tasks lost or stuck
 // (must be 0) and proving the stages still take new work (`# fault …` lines). It stops the local
 // servers, so it runs after every other test that uses them (beside only those that do not). The
-// stage faults: stage-faults.test.ts.
+// stage faults: stage-faults.test.ts and huge-photo.test.ts.
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import type { TaskStatusV1 } from '@faceblur/contracts'
