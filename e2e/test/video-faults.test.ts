@@ -1,5 +1,6 @@
-// Video faults: one video's segments shared by two detectors, one of them killed mid-video; poison
-// on each video topic; a forged segment source. Nothing accepted may be lost or left stuck.
+// Video faults: a split event redelivered after its upload is gone; one video's segments shared by
+// two detectors, one of them killed mid-video; poison on each video topic; a forged segment source.
+// Nothing accepted may be lost or left stuck.
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -12,6 +13,7 @@ import { connect, submitDirect } from '../support/status-watcher.js'
 import { openServiceDetector } from '../support/detector.js'
 import { checkEveryFace, expectBlurred } from '../support/face-check.js'
 import { emptied, makeClip, probe } from '../support/video.js'
+import { until } from '../support/wait.js'
 
 const pipeline = await connect(namespace)
 const dir = await mkdtemp(join(tmpdir(), 'faceblur-video-faults-'))
@@ -32,6 +34,29 @@ t.teardown(async () => {
   await release()
   await rm(dir, { recursive: true, force: true })
   setTimeout(() => { process.exit() }, 5000).unref()
+})
+
+t.test('a split event redelivered once its upload is gone (its commit lost to a rebalance): skipped, the video goes on', async (t) => {
+  // No detector yet: the video waits on its segments, so the redelivery meets it under way.
+  const clip = await makeClip(dir, 'again.mp4', { seconds: 2 })
+  const id = await submitDirect(pipeline, 'video', clip, 'video/mp4')
+  await until(async () => await pipeline.store.stat(`uploads/${id}`).then(() => false, () => true), 60_000, 'the split deleted its upload')
+  await pipeline.bus.publish([{
+    topic: pipeline.topics.submitted,
+    key: id,
+    value: codecs.taskSubmitted.encode({
+      task_id: id, kind: 'video', source: { bucket: pipeline.store.bucket, key: `uploads/${id}`, content_type: 'video/mp4', bytes: clip.length }, submitted_at: new Date().toISOString()
+    })
+  }])
+  const video = services[0]!
+  const skipped = (): boolean => video.lines.some((l) => l.includes(id) && l.includes('video already split'))
+  await until(() => skipped() || pipeline.statuses.get(id)?.status === 'FAILURE', 30_000, 'the redelivered split handled').catch(() => {})
+  t.ok(skipped(), 'the video stage saw the split was done, by its plan')
+  t.not(pipeline.statuses.get(id)?.status, 'FAILURE', 'and did not end the video under way')
+  const detector = await start('detector', env)
+  await pipeline.waitFor([id], finished, 120_000).catch(() => {})
+  await detector.stop()
+  t.equal(pipeline.statuses.get(id)?.status, 'SUCCESS', `the video finished: ${JSON.stringify(pipeline.statuses.get(id)?.error ?? '')}`)
 })
 
 t.test('two detectors share one video; one killed mid-video loses nothing', async (t) => {

@@ -38,7 +38,17 @@ export function splitterStage (deps: { store: ObjectStore, topics: Topics, ffmpe
       return await withScratch(async (dir) => {
         const input = join(dir, 'input')
         // The event's size was checked; the object's is checked too before a byte is read (as for images).
-        checkSourceSize((await store.stat(task.source.key)).bytes, options.maxBytes)
+        const source = await store.stat(task.source.key).catch(async (err: unknown) => {
+          // The event again after its split went out and its upload was deleted (its offset's commit
+          // lost to a rebalance): the plan says so. A FAILURE now would end a video still under way.
+          if ((err as { code?: string }).code === 'FB_ERR_SOURCE_MISSING' && await store.stat(workKeys.plan(task.task_id)).then(() => true, () => false)) return undefined
+          throw err
+        })
+        if (source === undefined) {
+          log.info('video already split (a redelivered event); skipped')
+          return {}
+        }
+        checkSourceSize(source.bytes, options.maxBytes)
         await store.getFile(task.source.key, input)
         const info = await ffmpeg.probe(input, signal)
         const checked = checkVideo(info, options.limits)
