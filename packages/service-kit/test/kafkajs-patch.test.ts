@@ -82,3 +82,49 @@ t.test('a send where every broker answers writes each partition once', async (t)
   t.same(written.sort((x, y) => x.partition - y.partition), [{ broker: 1, partition: 0, values: ['a'] }, { broker: 2, partition: 1, values: ['b', 'c'] }])
   t.equal(result.length, 2, 'one acknowledgement a partition')
 })
+
+// The consumer fix in the same patch, on kafkajs's own fetch manager: a broker leaves the pool (a
+// dead broker's closed connection), so the fetchers are being replaced for the new set of brokers,
+// and the consumer is stopped just then (a crash, or the supervisor replacing it). Unpatched, the
+// fetch manager went on to start new fetchers after the stop; their fetch returned [] at once (the
+// runner was no longer running) and they looped on microtasks for ever: the cluster suite's blurrer
+// at 100 % CPU, its health server dead, after a broker leader was SIGKILLed.
+const createFetchManager = require('kafkajs/src/consumer/fetchManager') as (deps: unknown) => { start: () => Promise<void>, stop: () => Promise<void> }
+const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+const quietLogger = { namespace: () => quietLogger, ...logger }
+
+t.test('a consumer stopped while its fetchers are replaced after a broker left stops fetching, and timers still run', async (t) => {
+  let nodeIds = [1, 2, 3]
+  let running = true
+  let fetches = 0
+  const manager = createFetchManager({
+    logger: quietLogger,
+    getNodeIds: () => nodeIds,
+    handler: async () => {},
+    fetch: async (nodeId: number) => {
+      fetches++
+      if (!running) return [] // kafkajs's runner, once stopped
+      if (nodeId === 1) { await sleep(5); nodeIds = [2, 3]; return [] } // its broker closed and removed from the pool
+      await sleep(50) // a long poll on a live broker
+      return []
+    }
+  })
+  const started = manager.start()
+  await sleep(20) // broker 1 is gone; the manager waits for the other fetchers to end before replacing them
+  running = false // the runner's stop: not running, then the fetch manager stopped
+  await manager.stop()
+  await started
+  const stoppedAt = fetches
+  await sleep(100) // a starved event loop never gets here: the test times out
+  t.equal(fetches, stoppedAt, 'no fetch after the stop')
+})
+
+t.test('a fetch that returns nothing at once is not retried on microtasks alone', async (t) => {
+  let fetches = 0
+  const manager = createFetchManager({ logger: quietLogger, getNodeIds: () => [1], handler: async () => {}, fetch: async () => { fetches++; return [] } })
+  const started = manager.start()
+  await sleep(100) // only reached if the fetch loop yields to timers
+  await manager.stop()
+  await started
+  t.ok(fetches > 0 && fetches < 100, `${fetches} fetches in 100 ms, each followed by a pause`)
+})
