@@ -1,6 +1,7 @@
 // One kafkajs consumer of the Kafka adapter: its settings, and each message handed over and committed.
 // Keeping it running across crashes and stalls is `bus-supervisor.ts`'s job.
 import type { Consumer, IHeaders, Kafka } from 'kafkajs'
+import { withRetries } from './retry.js'
 
 export interface BusMessage {
   topic: string
@@ -40,6 +41,8 @@ export interface ConsumeOptions {
 /** How long a rebalance waits for members to rejoin, unless the options say otherwise. */
 export const DEFAULT_REBALANCE_TIMEOUT_MS = 60_000
 
+const SUBSCRIBE_RETRY = { maxMs: 60_000, initialDelayMs: 300, maxDelayMs: 5_000 }
+
 /** A new, unconnected consumer in `options.groupId`'s group. */
 export function newConsumer (kafka: Kafka, options: ConsumeOptions): Consumer {
   return kafka.consumer({
@@ -60,7 +63,9 @@ export function newConsumer (kafka: Kafka, options: ConsumeOptions): Consumer {
  */
 export async function consumeInto (consumer: Consumer, options: ConsumeOptions, alive: () => void): Promise<void> {
   const { topics, fromBeginning = false, handle, partitionsConcurrently = 1, commit = 'each' } = options
-  await consumer.subscribe({ topics, fromBeginning })
+  // Topics just created may not be known to every broker yet ("does not host this topic-partition",
+  // retriable): kafkajs's subscribe does not retry, and a stage starting on a fresh cluster died of it.
+  await withRetries(async () => { await consumer.subscribe({ topics, fromBeginning }) }, SUBSCRIBE_RETRY)
   await consumer.run({
     // kafkajs commits what eachMessage has resolved, on this interval.
     ...(commit === 'periodically' ? { autoCommit: true, autoCommitInterval: 5000 } : { autoCommit: false }),

@@ -103,6 +103,18 @@ t.test('bus: topics are created once, messages keep per-key order, offsets are c
   t.ok(failedOnce, 'the failed message was redelivered')
 })
 
+t.test('bus: a consumer of a topic its broker does not know yet subscribes once the topic appears', async (t) => {
+  // On a fresh cluster a broker may not know a topic just created on another ("does not host this
+  // topic-partition", retriable); the consumer waits for it instead of failing its stage's start.
+  const topic = `faceblur.test.${randomUUID()}`
+  const subscribing = bus.consume({ groupId: `test-${randomUUID()}`, topics: [topic], fromBeginning: true, handle: async () => {} })
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  await bus.ensureTopics([{ topic, partitions: 1 }])
+  const sub = await subscribing
+  t.teardown(() => sub.stop())
+  t.equal(sub.health().restarts, 0, 'subscribed by the first consumer, not a replacement')
+})
+
 t.test('bus: offsets and a group\'s lag', async (t) => {
   const topic = `faceblur.test.${randomUUID()}`
   await bus.ensureTopics([{ topic, partitions: 2 }])
