@@ -1,7 +1,7 @@
 // One kafkajs consumer of the Kafka adapter: its settings, and each message handed over and committed.
 // Keeping it running across crashes and stalls is `bus-supervisor.ts`'s job.
 import type { Consumer, IHeaders, Kafka } from 'kafkajs'
-import { withRetries } from './retry.js'
+import { withRetries, type RetryPolicy } from './retry.js'
 
 export interface BusMessage {
   topic: string
@@ -41,7 +41,8 @@ export interface ConsumeOptions {
 /** How long a rebalance waits for members to rejoin, unless the options say otherwise. */
 export const DEFAULT_REBALANCE_TIMEOUT_MS = 60_000
 
-const SUBSCRIBE_RETRY = { maxMs: 60_000, initialDelayMs: 300, maxDelayMs: 5_000 }
+/** How long a consumer waits for its topics to be known to the broker it asks (see `consumeInto`). */
+const SUBSCRIBE_RETRY: RetryPolicy = { maxMs: 60_000, initialDelayMs: 300, maxDelayMs: 5_000 }
 
 /** A new, unconnected consumer in `options.groupId`'s group. */
 export function newConsumer (kafka: Kafka, options: ConsumeOptions): Consumer {

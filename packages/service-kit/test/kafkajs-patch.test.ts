@@ -4,6 +4,7 @@
 // acknowledged message lost, tulios/kafkajs#1303, seen by the cluster fault suite). The brokers are
 // stand-ins for this one function; the whole producer meets real brokers in the cluster suite.
 import { createRequire } from 'node:module'
+import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 
 const require = createRequire(import.meta.url)
@@ -90,7 +91,6 @@ t.test('a send where every broker answers writes each partition once', async (t)
 // runner was no longer running) and they looped on microtasks for ever: the cluster suite's blurrer
 // at 100 % CPU, its health server dead, after a broker leader was SIGKILLed.
 const createFetchManager = require('kafkajs/src/consumer/fetchManager') as (deps: unknown) => { start: () => Promise<void>, stop: () => Promise<void> }
-const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 const quietLogger = { namespace: () => quietLogger, ...logger }
 
 t.test('a consumer stopped while its fetchers are replaced after a broker left stops fetching, and timers still run', async (t) => {
